@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/fakeaws"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/testbin"
+)
+
+// startFake runs a fake AWS for one test and returns it with the
+// environment a helper process needs to use it: its own HOME and cache,
+// static keys, and nothing from this machine's AWS setup.
+func startFake(t *testing.T) (*fakeaws.Server, []string) {
+	t.Helper()
+	fake := fakeaws.New()
+	base, stop, err := fake.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stop() })
+	work := t.TempDir()
+	env := []string{
+		"PATH=" + testbin.Dir(t) + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"HOME=" + work,
+		"AWS_CONFIG_FILE=" + filepath.Join(work, "aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(work, "aws-credentials"),
+		"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE",
+		"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+		"ECRLOGIN_CACHE_DIR=" + filepath.Join(work, "cache"),
+	}
+	return fake, append(env, fake.Env(base)...)
+}
+
+type getResult struct {
+	host   string
+	out    []byte
+	stderr string
+	err    error
+}
+
+// getAll runs one `docker-credential-ecrlogin get` process per host, all
+// at once, released together to make the race as tight as it can be.
+func getAll(t *testing.T, env []string, hosts []string) []getResult {
+	t.Helper()
+	front := testbin.Path(t, testbin.Front)
+	results := make([]getResult, len(hosts))
+	var start, done sync.WaitGroup
+	start.Add(1)
+	for i, host := range hosts {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			cmd := exec.Command(front, "get")
+			cmd.Env = env
+			cmd.Stdin = strings.NewReader(host)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			start.Wait()
+			out, err := cmd.Output()
+			results[i] = getResult{host, out, stderr.String(), err}
+		}()
+	}
+	start.Done()
+	done.Wait()
+	return results
+}
+
+func checkAnswers(t *testing.T, results []getResult) map[string]bool {
+	t.Helper()
+	secrets := map[string]bool{}
+	for _, r := range results {
+		if r.err != nil {
+			t.Errorf("get %s: %v\nstdout: %s\nstderr: %s", r.host, r.err, r.out, r.stderr)
+			continue
+		}
+		var c struct{ ServerURL, Username, Secret string }
+		if err := json.Unmarshal(r.out, &c); err != nil || c.Username != "AWS" || c.Secret == "" {
+			t.Errorf("get %s answered %q", r.host, r.out)
+		}
+		secrets[c.Secret] = true
+	}
+	return secrets
+}
+
+// TestConcurrentColdGetsOneRegistry: 32 processes, cold cache, one
+// registry → exactly one GetAuthorizationToken, and all 32 get its token.
+// The fake answers slowly so that every process arrives while the first
+// fetch is in flight: without the cross-process lock this makes 32 calls.
+func TestConcurrentColdGetsOneRegistry(t *testing.T) {
+	fake, env := startFake(t)
+	fake.SetFault("GetAuthorizationToken", fakeaws.Fault{Delay: 300 * time.Millisecond})
+	hosts := make([]string, 32)
+	for i := range hosts {
+		hosts[i] = "111122223333.dkr.ecr.us-east-1.amazonaws.com"
+	}
+	secrets := checkAnswers(t, getAll(t, env, hosts))
+	if got := fake.Count(fakeaws.ServiceECR, "GetAuthorizationToken"); got != 1 {
+		t.Errorf("32 concurrent cold gets made %d GetAuthorizationToken calls, want 1", got)
+	}
+	if len(secrets) != 1 {
+		t.Errorf("32 concurrent gets handed out %d different tokens, want 1", len(secrets))
+	}
+}
+
+// TestConcurrentColdGetsManyRegions: 12 processes for 12 regions → 12
+// calls and all 12 entries in the cache afterwards (no lost updates).
+func TestConcurrentColdGetsManyRegions(t *testing.T) {
+	fake, env := startFake(t)
+	fake.SetFault("GetAuthorizationToken", fakeaws.Fault{Delay: 100 * time.Millisecond})
+	regions := []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2",
+		"eu-central-1", "ap-south-1", "ap-northeast-1", "ap-southeast-2", "sa-east-1", "ca-central-1"}
+	hosts := make([]string, len(regions))
+	for i, r := range regions {
+		hosts[i] = fmt.Sprintf("111122223333.dkr.ecr.%s.amazonaws.com", r)
+	}
+	checkAnswers(t, getAll(t, env, hosts))
+	if got := fake.Count(fakeaws.ServiceECR, "GetAuthorizationToken"); got != len(regions) {
+		t.Errorf("%d concurrent cold gets for %d regions made %d calls, want %d", len(regions), len(regions), got, len(regions))
+	}
+
+	// Every region's token survived: a second round is all hits, and list
+	// shows all twelve.
+	checkAnswers(t, getAll(t, env, hosts))
+	if got := fake.Count(fakeaws.ServiceECR, "GetAuthorizationToken"); got != len(regions) {
+		t.Errorf("after a second round: %d calls, want still %d (lost cache entries)", got, len(regions))
+	}
+	cmd := exec.Command(testbin.Path(t, testbin.Front), "list")
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("list: %v", err)
+	}
+	var listed map[string]string
+	if err := json.Unmarshal(out, &listed); err != nil {
+		t.Fatalf("list answered %q: %v", out, err)
+	}
+	for _, h := range hosts {
+		if listed[h] != "AWS" {
+			t.Errorf("list = %v, missing %s", listed, h)
+		}
+	}
+}

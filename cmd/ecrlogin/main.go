@@ -1,0 +1,46 @@
+// Command ecrlogin is docker-credential-ecrlogin's companion, for people
+// and machines: it fetches ECR tokens with the AWS SDK on behalf of the
+// credential helper (`ecrlogin fetch`), and will grow the setup and
+// diagnosis commands.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/version"
+)
+
+const usage = `Usage: ecrlogin <command>
+
+Commands:
+  fetch     get a registry token for docker-credential-ecrlogin (internal:
+            reads a JSON request on stdin, writes JSON on stdout)
+  version   print the version
+
+docker-credential-ecrlogin runs "ecrlogin fetch" itself when its cache has
+no fresh token; you do not need to run it. See README.md for setup.`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprintln(stdout, usage)
+		return 0
+	case "-v", "--version", "version":
+		fmt.Fprintf(stdout, "ecrlogin %s\n", version.String())
+		return 0
+	case "fetch":
+		return runFetch(args[1:], stdin, stdout, stderr, getenv)
+	}
+	fmt.Fprintf(stderr, "ecrlogin: unknown command %q\n%s\n", args[0], usage)
+	return 2
+}

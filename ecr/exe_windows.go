@@ -1,0 +1,3 @@
+package ecr
+
+const exeSuffix = ".exe"

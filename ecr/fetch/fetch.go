@@ -1,0 +1,260 @@
+// Package fetch gets ECR registry tokens with the AWS SDK for Go v2:
+// credentials from the SDK's default chain, GetAuthorizationToken from the
+// ECR or ECR Public API endpoint that the registry host implies.
+//
+// It is a subpackage so that the front binary, which docker execs for
+// every pull, never links the SDK; only the ecrlogin binary does.
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
+	"github.com/aws/smithy-go"
+
+	"github.com/ecrlogin/docker-credential-ecrlogin/ecr"
+)
+
+// imdsBudget bounds the wait for instance-role credentials when nothing
+// else provides credentials.
+const imdsBudget = time.Second
+
+// Fetcher gets tokens in process with the AWS SDK.
+type Fetcher struct {
+	Getenv func(string) string // the environment the SDK reads (os.Getenv)
+	Log    *slog.Logger        // nil discards
+}
+
+var _ ecr.Fetcher = (*Fetcher)(nil)
+
+// Fetch resolves AWS credentials and calls GetAuthorizationToken for the
+// registry's partition and region. Failures are *ecr.Error values whose
+// text names the host, the identity source and the AWS error code.
+func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, error) {
+	reg, err := ecr.ParseHost(req.ServerURL)
+	if err != nil {
+		return ecr.Token{}, &ecr.Error{Message: err.Error()}
+	}
+	if !req.Deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, req.Deadline)
+		defer cancel()
+	}
+	id := ecr.ResolveIdentity(f.getenv, req.Selection)
+	fail := func(code, msg, hint string) error {
+		return &ecr.Error{Host: reg.Host, Code: code, Message: msg, Source: id.Source, Hint: hint}
+	}
+	log := f.log().With("host", reg.Host, "identity", id.Source)
+
+	cfg, err := LoadConfig(ctx, reg, req.Selection)
+	if err != nil {
+		var notExist config.SharedConfigProfileNotExistError
+		if errors.As(err, &notExist) {
+			return ecr.Token{}, fail("", fmt.Sprintf("AWS profile %q does not exist", notExist.Profile), "check AWS_PROFILE and ~/.aws/config")
+		}
+		return ecr.Token{}, fail("", "loading AWS config: "+err.Error(), "")
+	}
+
+	// Credentials first, on their own, so that a failure says which half
+	// failed: the user's identity or ECR.
+	start := time.Now()
+	log.Debug("resolving AWS credentials")
+	credCtx := ctx
+	if aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil)) {
+		// Nothing else names credentials, so the chain ends at the instance
+		// metadata service. On EC2 it answers in milliseconds; off EC2 it
+		// may never answer, and that must not cost the user seconds.
+		var cancel context.CancelFunc
+		credCtx, cancel = context.WithTimeout(ctx, imdsBudget)
+		defer cancel()
+	}
+	if _, err := cfg.Credentials.Retrieve(credCtx); err != nil {
+		return ecr.Token{}, credentialError(ctx, err, cfg, id, log, fail)
+	}
+	log.Debug("resolved AWS credentials", "took", time.Since(start))
+
+	start = time.Now()
+	endpoint, _ := Endpoint(ctx, reg, cfg)
+	log.Debug("calling GetAuthorizationToken", "endpoint", endpoint)
+	tok, err := getToken(ctx, cfg, reg)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ecr.Token{}, fail(ecr.CodeTimeout, "timed out waiting for ECR GetAuthorizationToken at "+endpoint, "raise ECRLOGIN_TIMEOUT, or check the network path to that endpoint")
+		}
+		var apiErr smithy.APIError
+		if errors.As(err, &apiErr) {
+			return ecr.Token{}, fail(apiErr.ErrorCode(), apiErr.ErrorMessage(), "")
+		}
+		return ecr.Token{}, fail("", "calling ECR GetAuthorizationToken: "+rootCause(err), "")
+	}
+	log.Debug("got a token", "took", time.Since(start), "expires", tok.ExpiresAt)
+	return tok, nil
+}
+
+// LoadConfig loads the SDK configuration for a registry: its region (from
+// the host, never AWS_REGION), FIPS and dual-stack endpoints when the host
+// is one, and an IMDS client that gives up quickly off EC2.
+func LoadConfig(ctx context.Context, reg ecr.Registry, sel ecr.Selection) (aws.Config, error) {
+	opts := []func(*config.LoadOptions) error{
+		config.WithRegion(reg.Region),
+		config.WithEC2RoleCredentialOptions(func(o *ec2rolecreds.Options) {
+			// The SDK's IMDS client retries three times with backoff, which
+			// off EC2 (a laptop with no credentials, a CI runner) adds
+			// seconds to every failed fetch. Two quick attempts are enough
+			// on EC2, where IMDS answers in milliseconds. imds.New still
+			// honours AWS_EC2_METADATA_DISABLED and _SERVICE_ENDPOINT.
+			o.Client = imds.New(imds.Options{
+				Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+					o.MaxAttempts = 2
+					o.MaxBackoff = 100 * time.Millisecond
+				}),
+			})
+		}),
+	}
+	if reg.FIPS {
+		opts = append(opts, config.WithUseFIPSEndpoint(aws.FIPSEndpointStateEnabled))
+	}
+	if reg.DualStack {
+		opts = append(opts, config.WithUseDualStackEndpoint(aws.DualStackEndpointStateEnabled))
+	}
+	if sel.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(sel.Profile))
+	}
+	return config.LoadDefaultConfig(ctx, opts...)
+}
+
+// Endpoint returns the API endpoint URL a token request for reg goes to,
+// resolved by the SDK's own rules (so AWS_ENDPOINT_URL_ECR and friends
+// apply). It does no I/O.
+func Endpoint(ctx context.Context, reg ecr.Registry, cfg aws.Config) (string, error) {
+	if reg.Public {
+		o := ecrpublic.NewFromConfig(cfg, publicOptions).Options()
+		ep, err := o.EndpointResolverV2.ResolveEndpoint(ctx, ecrpublic.EndpointParameters{
+			Region:       aws.String(o.Region),
+			UseFIPS:      aws.Bool(o.EndpointOptions.UseFIPSEndpoint == aws.FIPSEndpointStateEnabled),
+			UseDualStack: aws.Bool(o.EndpointOptions.UseDualStackEndpoint == aws.DualStackEndpointStateEnabled),
+			Endpoint:     o.BaseEndpoint,
+		})
+		return ep.URI.String(), err
+	}
+	o := awsecr.NewFromConfig(cfg, privateOptions).Options()
+	ep, err := o.EndpointResolverV2.ResolveEndpoint(ctx, awsecr.EndpointParameters{
+		Region:       aws.String(o.Region),
+		UseFIPS:      aws.Bool(o.EndpointOptions.UseFIPSEndpoint == aws.FIPSEndpointStateEnabled),
+		UseDualStack: aws.Bool(o.EndpointOptions.UseDualStackEndpoint == aws.DualStackEndpointStateEnabled),
+		Endpoint:     o.BaseEndpoint,
+	})
+	return ep.URI.String(), err
+}
+
+// privateOptions and publicOptions let a configured endpoint URL
+// (AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL, endpoint_url in a profile) win
+// over the FIPS and dual-stack variants a registry host implies: the SDK's
+// rules refuse the combination outright, and whoever set an endpoint meant
+// that endpoint (a VPC endpoint, a proxy, a test).
+func privateOptions(o *awsecr.Options) {
+	if o.BaseEndpoint != nil {
+		o.EndpointOptions.UseFIPSEndpoint = aws.FIPSEndpointStateUnset
+		o.EndpointOptions.UseDualStackEndpoint = aws.DualStackEndpointStateUnset
+	}
+}
+
+func publicOptions(o *ecrpublic.Options) {
+	if o.BaseEndpoint != nil {
+		o.EndpointOptions.UseFIPSEndpoint = aws.FIPSEndpointStateUnset
+		o.EndpointOptions.UseDualStackEndpoint = aws.DualStackEndpointStateUnset
+	}
+}
+
+// getToken calls GetAuthorizationToken without registryIds: the token
+// serves every registry the principal can reach in the region.
+func getToken(ctx context.Context, cfg aws.Config, reg ecr.Registry) (ecr.Token, error) {
+	var authToken *string
+	var expiresAt *time.Time
+	if reg.Public {
+		out, err := ecrpublic.NewFromConfig(cfg, publicOptions).GetAuthorizationToken(ctx, &ecrpublic.GetAuthorizationTokenInput{})
+		if err != nil {
+			return ecr.Token{}, err
+		}
+		if out.AuthorizationData != nil {
+			authToken, expiresAt = out.AuthorizationData.AuthorizationToken, out.AuthorizationData.ExpiresAt
+		}
+	} else {
+		out, err := awsecr.NewFromConfig(cfg, privateOptions).GetAuthorizationToken(ctx, &awsecr.GetAuthorizationTokenInput{})
+		if err != nil {
+			return ecr.Token{}, err
+		}
+		if len(out.AuthorizationData) > 0 {
+			authToken, expiresAt = out.AuthorizationData[0].AuthorizationToken, out.AuthorizationData[0].ExpiresAt
+		}
+	}
+	if authToken == nil || expiresAt == nil {
+		return ecr.Token{}, errors.New("the answer held no authorization data")
+	}
+	return ecr.DecodeAuthorizationToken(*authToken, *expiresAt)
+}
+
+// credentialError explains a failure of the credential chain in the terms
+// the user needs to fix it.
+func credentialError(ctx context.Context, err error, cfg aws.Config, id ecr.Identity, log *slog.Logger, fail func(code, msg, hint string) error) error {
+	log.Debug("resolving AWS credentials failed", "err", err)
+	var ssoErr *ssocreds.InvalidTokenError
+	var apiErr smithy.APIError
+	switch {
+	case ctx.Err() != nil:
+		return fail(ecr.CodeTimeout, "timed out resolving AWS credentials", "raise ECRLOGIN_TIMEOUT, or run with ECRLOGIN_LOG=debug to see where it waits")
+	case errors.As(err, &ssoErr) || aws.IsCredentialsProvider(cfg.Credentials, (*ssocreds.Provider)(nil)):
+		// Whatever the SSO provider says (no cached token, an expired one,
+		// a refresh refused), the fix is the same: log in again.
+		profile := id.Profile
+		if profile == "" {
+			profile = "default"
+		}
+		return fail(ecr.CodeSSOSessionExpired, "SSO session expired", "run: aws sso login --profile "+profile)
+	case aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil)):
+		// Nothing in the environment or the profile named credentials, so
+		// the chain fell through to the instance role, and there is none.
+		return fail(ecr.CodeNoCredentials, "no AWS credentials found", "set AWS_PROFILE, or see README#credentials")
+	case errors.As(err, &apiErr):
+		return fail(apiErr.ErrorCode(), "getting AWS credentials: "+apiErr.ErrorMessage(), "")
+	}
+	return fail("", "getting AWS credentials: "+rootCause(err), "")
+}
+
+// rootCause strips the SDK's operation wrappers down to the message that
+// says what happened, on one line.
+func rootCause(err error) string {
+	msg := err.Error()
+	var uerr *url.Error
+	if errors.As(err, &uerr) && uerr.Err != nil {
+		msg = uerr.Err.Error()
+	}
+	return ecr.OneLine(strings.TrimSpace(msg))
+}
+
+func (f *Fetcher) getenv(k string) string {
+	if f.Getenv != nil {
+		return f.Getenv(k)
+	}
+	return ""
+}
+
+func (f *Fetcher) log() *slog.Logger {
+	if f.Log != nil {
+		return f.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}

@@ -1,0 +1,277 @@
+package ecr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/ecrlogin/docker-credential-ecrlogin/cache"
+)
+
+// DefaultLifetime is how long `docker login` credentials are served when
+// the password does not say when it expires: ECR tokens live 12 hours.
+const DefaultLifetime = 12 * time.Hour
+
+// Fetcher gets a fresh registry token from ECR. The front's Fetcher runs
+// `ecrlogin fetch` (CommandFetcher); ecrlogin's own runs the AWS SDK in
+// process.
+type Fetcher interface {
+	Fetch(ctx context.Context, req FetchRequest) (Token, error)
+}
+
+// FetchRequest asks for a token for one registry. It is what the front
+// writes on `ecrlogin fetch`'s standard input, so it is never in argv.
+type FetchRequest struct {
+	ServerURL string    `json:"serverURL"`
+	Selection Selection `json:"selection"`
+	// Deadline is when the front stops waiting; the fetcher should give up
+	// a little earlier so that its error, which says what it was waiting
+	// for, is the one the user reads.
+	Deadline time.Time `json:"deadline,omitzero"`
+}
+
+// Helper answers docker's credential requests for ECR registries: from
+// credentials stored by `docker login`, from the disk cache, or by fetching
+// a new token under a cross-process lock so that concurrent cold requests
+// make one API call between them.
+type Helper struct {
+	// Cache opens the disk cache on first use, so that a host that is not
+	// ECR never touches the disk. Nil, or a nil result, runs uncached.
+	Cache   func() *cache.Cache
+	Fetcher Fetcher
+	Getenv  func(string) string // the environment that selects the AWS identity
+	// Select returns the identity selection for a registry (the
+	// per-registry configuration); nil selects by environment alone.
+	Select func(Registry) Selection
+	Log    *slog.Logger // nil discards
+	Warn   io.Writer    // where the stale-token warning goes (stderr); nil drops it
+	Now    func() time.Time
+}
+
+// Get returns the credentials for a registry host. A host that is not ECR
+// gets an error wrapping ErrNotECR, without any I/O.
+func (h *Helper) Get(ctx context.Context, serverURL string) (Token, error) {
+	reg, err := ParseHost(serverURL)
+	if err != nil {
+		return Token{}, err
+	}
+	now := h.now()
+
+	// Credentials from `docker login` win for their host, whoever the
+	// current AWS identity is: that is what the user asked for.
+	if e, err := h.cache().Get(storedKey(reg)); err == nil && e.Usable(now) {
+		h.log().Debug("serving stored credentials", "host", reg.Host, "expires", e.ExpiresAt)
+		return tokenOf(e), nil
+	}
+
+	sel := h.selection(reg)
+	id := ResolveIdentity(h.getenv, sel)
+	key := tokenKey(reg, id)
+	if e, err := h.cache().Get(key); err == nil && e.Fresh(now) {
+		h.log().Debug("cache hit", "host", reg.Host, "identity", id.Source, "expires", e.ExpiresAt)
+		return tokenOf(e), nil
+	}
+
+	unlock, err := h.cache().Lock(ctx, key)
+	if err != nil {
+		return Token{}, h.waitError(ctx, reg, "the cache lock held by another ecrlogin process", err)
+	}
+	defer unlock()
+
+	// Another process may have fetched while we waited for the lock.
+	cached, cerr := h.cache().Get(key)
+	if cerr == nil && cached.Fresh(h.now()) {
+		h.log().Debug("cache hit after lock", "host", reg.Host)
+		return tokenOf(cached), nil
+	}
+
+	requested := h.now()
+	tok, err := h.Fetcher.Fetch(ctx, FetchRequest{ServerURL: reg.Host, Selection: sel, Deadline: deadline(ctx)})
+	if err != nil {
+		if cerr == nil && cached.Usable(h.now()) {
+			h.warnf("ecrlogin: warning: %s: could not refresh the token, serving the cached one (valid until %s): %v",
+				reg.Host, cached.ExpiresAt.Local().Format(time.RFC3339), err)
+			return tokenOf(cached), nil
+		}
+		return Token{}, err
+	}
+	if !tok.ExpiresAt.After(requested.Add(cache.MinRemaining)) {
+		return Token{}, &Error{Host: reg.Host, Message: fmt.Sprintf("ECR returned a token that expires at %s, too soon to use; check the system clock", tok.ExpiresAt.UTC().Format(time.RFC3339)), Source: id.Source}
+	}
+	h.log().Info("fetched token", "host", reg.Host, "identity", id.Source, "expires", tok.ExpiresAt)
+	err = h.cache().Put(key, cache.Entry{
+		ServerURL: reg.Host,
+		Username:  tok.Username,
+		Secret:    tok.Secret,
+		FetchedAt: requested,
+		ExpiresAt: tok.ExpiresAt,
+	})
+	if err != nil {
+		h.log().Warn("could not cache the token", "host", reg.Host, "err", err)
+	}
+	return tok, nil
+}
+
+// Store keeps credentials given by `docker login` for an ECR host and
+// serves them until they expire or are erased. The expiry comes from the
+// password when it carries one, else DefaultLifetime.
+func (h *Helper) Store(ctx context.Context, serverURL, username, secret string) error {
+	reg, err := ParseHost(serverURL)
+	if err != nil {
+		return &Error{Host: printable(serverURL), Message: "ecrlogin stores credentials only for ECR registries"}
+	}
+	if username == "" || secret == "" {
+		return &Error{Host: reg.Host, Message: "username and password are both required"}
+	}
+	now := h.now()
+	expires, ok := SecretExpiry(secret)
+	if !ok || expires.After(now.Add(DefaultLifetime)) {
+		expires = now.Add(DefaultLifetime)
+	}
+	if !expires.After(now.Add(cache.MinRemaining)) {
+		return &Error{Host: reg.Host, Message: fmt.Sprintf("the password expired at %s; get a new one with: aws ecr get-login-password", expires.UTC().Format(time.RFC3339))}
+	}
+	if h.cache() == nil {
+		return &Error{Host: reg.Host, Message: "the cache is disabled or unusable, so credentials cannot be stored", Hint: "see ECRLOGIN_CACHE_DIR in the README"}
+	}
+	err = h.cache().Put(storedKey(reg), cache.Entry{
+		ServerURL: reg.Host,
+		Username:  username,
+		Secret:    secret,
+		FetchedAt: now,
+		ExpiresAt: expires,
+		Stored:    true,
+	})
+	if err != nil {
+		return &Error{Host: reg.Host, Message: "storing credentials: " + err.Error()}
+	}
+	h.log().Info("stored credentials", "host", reg.Host, "expires", expires)
+	return nil
+}
+
+// Erase forgets what is stored or cached for a host under the current
+// identity. Nothing to forget is not an error, and neither is a host that
+// is not ECR: nothing of it can be here.
+func (h *Helper) Erase(ctx context.Context, serverURL string) error {
+	reg, err := ParseHost(serverURL)
+	if err != nil {
+		return nil
+	}
+	id := ResolveIdentity(h.getenv, h.selection(reg))
+	for _, key := range []string{storedKey(reg), tokenKey(reg, id)} {
+		if err := h.cache().Delete(key); err != nil {
+			return &Error{Host: reg.Host, Message: "erasing credentials: " + err.Error()}
+		}
+	}
+	h.log().Info("erased credentials", "host", reg.Host)
+	return nil
+}
+
+// List maps each registry host with unexpired credentials on this machine
+// to its username. It reads local state only, never the network.
+func (h *Helper) List(ctx context.Context) (map[string]string, error) {
+	entries, err := h.cache().List()
+	if err != nil {
+		return nil, &Error{Message: "listing cached credentials: " + err.Error()}
+	}
+	now := h.now()
+	out := make(map[string]string, len(entries))
+	for _, e := range entries {
+		if e.ServerURL != "" && e.Usable(now) {
+			out[e.ServerURL] = e.Username
+		}
+	}
+	return out, nil
+}
+
+// storedKey and tokenKey are the two kinds of cache entry. Stored
+// credentials belong to a host; fetched tokens belong to an identity in a
+// region (one token serves every account that identity can reach there),
+// and to the API flavour and endpoint variant that issued them.
+func storedKey(reg Registry) string {
+	return cache.Key("stored", reg.Host)
+}
+
+func tokenKey(reg Registry, id Identity) string {
+	service := "ecr"
+	if reg.Public {
+		service = "ecr-public"
+	}
+	return cache.Key("token", service, reg.Partition, reg.Region,
+		fmt.Sprintf("fips=%t,dualstack=%t", reg.FIPS, reg.DualStack), id.Fingerprint)
+}
+
+func tokenOf(e cache.Entry) Token {
+	return Token{Username: e.Username, Secret: e.Secret, ExpiresAt: e.ExpiresAt}
+}
+
+// waitError explains a wait that ended: a timeout says what it waited for.
+func (h *Helper) waitError(ctx context.Context, reg Registry, what string, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &Error{Host: reg.Host, Code: CodeTimeout, Message: "timed out waiting for " + what, Hint: "raise ECRLOGIN_TIMEOUT if this machine is slow"}
+	}
+	return &Error{Host: reg.Host, Message: "waiting for " + what + ": " + err.Error()}
+}
+
+func deadline(ctx context.Context) time.Time {
+	d, _ := ctx.Deadline()
+	return d
+}
+
+func (h *Helper) cache() *cache.Cache {
+	if h.Cache == nil {
+		return nil
+	}
+	return h.Cache()
+}
+
+func (h *Helper) selection(reg Registry) Selection {
+	if h.Select == nil {
+		return Selection{}
+	}
+	return h.Select(reg)
+}
+
+func (h *Helper) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func (h *Helper) getenv(k string) string {
+	if h.Getenv != nil {
+		return h.Getenv(k)
+	}
+	return ""
+}
+
+func (h *Helper) log() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return discard
+}
+
+var discard = slog.New(slog.DiscardHandler)
+
+func (h *Helper) warnf(format string, args ...any) {
+	if h.Warn != nil {
+		fmt.Fprintln(h.Warn, OneLine(fmt.Sprintf(format, args...)))
+	}
+}
+
+// printable shortens and cleans untrusted input before it goes into an
+// error message.
+func printable(s string) string {
+	const max = 256
+	if len(s) > max {
+		s = s[:max] + "..."
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
+}
