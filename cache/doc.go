@@ -1,0 +1,56 @@
+// Package cache keeps registry credentials on disk between runs of the
+// credential helper, so that docker's many short-lived helper processes
+// share one token instead of each asking the registry for its own.
+//
+// The cache is a directory of small files, one per key:
+//
+//	<key>.json   the entry (see Entry), replaced whole by rename
+//	<key>.lock   the key's cross-process lock (see Cache.Lock)
+//	*.tmp        an entry being written, or left by a writer that died
+//	trim.txt     its modification time records the last cleanup
+//
+// Keys are opaque to this package; callers build them with Key from
+// whatever identifies a credential (registry, account, identity). The
+// package knows nothing about AWS.
+//
+// # Concurrency
+//
+// A *Cache is safe for concurrent use by multiple goroutines, and one cache
+// directory is safe for concurrent use by multiple processes on a local file
+// system:
+//
+//   - Readers take no lock. Put writes a complete file under a temporary
+//     name, syncs it and renames it over the entry, so Get sees the old
+//     entry or the new one, never a mix, even if a writer is killed.
+//   - Lock excludes other holders of the same key, in this process and in
+//     others (flock on unix). Callers use it so that one process refreshes
+//     a token while the others wait and then read the result.
+//   - Cleanup never removes an entry or lock file without holding that
+//     key's lock, and Lock checks after locking that its file is still the
+//     one the path names, so removing lock files cannot let two holders in.
+//
+// On network file systems rename is usually still atomic but flock may not
+// exclude; the worst outcome is two processes fetching the same token. On
+// systems whose package syscall has no flock (Windows, AIX, Solaris) Lock
+// excludes nothing (see lock_other.go), with the same worst outcome. On
+// Windows, moreover, Put fails while another process has the same entry
+// open for reading (files are opened there without delete sharing); the
+// caller logs that and the next refresh writes again.
+//
+// # Failure
+//
+// The cache is an optimisation, never a source of failure: a nil *Cache is
+// a valid, disabled cache, every unreadable entry is a miss (ErrMiss), and
+// write errors are returned for the caller to log, never panicked on.
+//
+// # Clocks
+//
+// Freshness is judged by wall-clock times written into each entry (see
+// Entry.Fresh). A clock that jumps forward makes entries look older, which
+// only causes an early refresh. A clock that jumps back makes the current
+// time fall before an entry's FetchedAt; Fresh then reports false, so the
+// entry is refreshed and the new FetchedAt is consistent with the clock
+// again; if that refresh fails, Usable still judges by ExpiresAt alone.
+// Cleanup treats a last-cleanup time in the future as due, so it is not
+// suspended until the clock catches up.
+package cache

@@ -1,0 +1,70 @@
+package cache
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"time"
+)
+
+// MinRemaining is the least validity a served token must have left. A token
+// handed to docker may be used for a long pull or push; one that expires
+// within minutes would fail it half way.
+const MinRemaining = 5 * time.Minute
+
+// Entry is one cached registry credential.
+//
+// Times are stored with millisecond precision (truncated) and without a
+// monotonic clock reading, so an Entry read back compares by wall clock.
+type Entry struct {
+	ServerURL string    // the registry host the entry was fetched or stored for (list shows it)
+	Username  string    // what docker sends as the basic-auth user
+	Secret    string    // the basic-auth password; never logged
+	FetchedAt time.Time // local clock when the token was requested, not when it arrived
+	ExpiresAt time.Time // when the registry stops accepting the token
+	Stored    bool      // came from `docker login` (store), not from a fetch
+}
+
+// Usable reports whether the entry may still be served at now, when a
+// refresh has failed: it has at least MinRemaining of validity left. An
+// entry with a zero ExpiresAt is never usable.
+func (e Entry) Usable(now time.Time) bool {
+	return !e.ExpiresAt.IsZero() && e.ExpiresAt.Sub(now) >= MinRemaining
+}
+
+// Fresh reports whether the entry should be served at now without trying to
+// refresh it: it is Usable and at least half its lifetime
+// (ExpiresAt-FetchedAt) is left, so a token is renewed well before it
+// expires, while a failed renewal still leaves time to serve the old one.
+//
+// An entry is never fresh if FetchedAt is zero, if its lifetime is zero or
+// negative (ExpiresAt not after FetchedAt: a clock far ahead of the
+// registry's), or if now is before FetchedAt: the clock has gone back since
+// the fetch, so the elapsed time cannot be known and a refresh resets it.
+func (e Entry) Fresh(now time.Time) bool {
+	if !e.Usable(now) || e.FetchedAt.IsZero() || now.Before(e.FetchedAt) || !e.ExpiresAt.After(e.FetchedAt) {
+		return false
+	}
+	// remaining >= lifetime/2, written without the division (which would
+	// round) and without adding durations (which could overflow):
+	// lifetime = elapsed + remaining, so the test is elapsed <= remaining.
+	return now.Sub(e.FetchedAt) <= e.ExpiresAt.Sub(now)
+}
+
+// Key derives a cache key from the parts that identify a credential. The
+// key is the hex SHA-256 of the parts, each prefixed with its length, so
+// distinct part lists never share a key (Key("ab", "c") != Key("a", "bc"))
+// and the file name reveals none of them (an access key id, say). Keys are
+// 64 characters from [0-9a-f], safe as file names everywhere.
+func Key(parts ...string) string {
+	// Sized so the usual few short parts hash without a heap allocation.
+	buf := make([]byte, 0, 256)
+	for _, p := range parts {
+		buf = binary.AppendUvarint(buf, uint64(len(p)))
+		buf = append(buf, p...)
+	}
+	sum := sha256.Sum256(buf)
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
+}
