@@ -36,6 +36,7 @@ func startFake(t *testing.T) (*fakeaws.Server, []string) {
 		"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE",
 		"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 		"ECRLOGIN_CACHE_DIR=" + filepath.Join(work, "cache"),
+		"GORACE=atexit_sleep_ms=0", // race-enabled binaries otherwise sleep a second at exit
 	}
 	return fake, append(env, fake.Env(base)...)
 }

@@ -54,6 +54,8 @@ func TestScripts(t *testing.T) {
 			}
 			env.Setenv("PATH", bin+string(os.PathListSeparator)+env.Getenv("PATH"))
 			env.Setenv("BIN", bin)
+			// Race-enabled binaries otherwise sleep a second at exit.
+			env.Setenv("GORACE", "atexit_sleep_ms=0")
 			env.Setenv("HOME", home)
 			env.Setenv("AWS_CONFIG_FILE", filepath.Join(home, ".aws", "config"))
 			env.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, ".aws", "credentials"))
