@@ -150,3 +150,40 @@ func TestConcurrentColdGetsManyRegions(t *testing.T) {
 		}
 	}
 }
+
+// TestLockWaitTimesOut: while one process holds the lock waiting on an ECR
+// that never answers, another gives up at its own deadline and says what
+// it was waiting for; so does the first.
+func TestLockWaitTimesOut(t *testing.T) {
+	fake, env := startFake(t)
+	fake.SetFault("GetAuthorizationToken", fakeaws.Hang())
+	front := testbin.Path(t, testbin.Front)
+	const host = "111122223333.dkr.ecr.us-east-1.amazonaws.com"
+
+	holder := exec.Command(front, "get")
+	holder.Env = append(env, "ECRLOGIN_TIMEOUT=2s")
+	holder.Stdin = strings.NewReader(host)
+	var holderOut bytes.Buffer
+	holder.Stdout = &holderOut
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for fake.Count(fakeaws.ServiceECR, "GetAuthorizationToken") == 0 {
+		time.Sleep(5 * time.Millisecond) // the holder has the lock once ECR has its call
+	}
+
+	waiter := exec.Command(front, "get")
+	waiter.Env = append(env, "ECRLOGIN_TIMEOUT=500ms")
+	waiter.Stdin = strings.NewReader(host)
+	out, err := waiter.Output()
+	if err == nil || !strings.HasPrefix(string(out), "ecrlogin: "+host+": timed out waiting for the cache lock held by another ecrlogin process") {
+		t.Errorf("waiter: %v, %q; want a timeout naming the cache lock", err, out)
+	}
+
+	if err := holder.Wait(); err == nil || !strings.Contains(holderOut.String(), "timed out waiting for ECR GetAuthorizationToken") {
+		t.Errorf("holder: %v, %q; want a timeout naming ECR", err, holderOut.String())
+	}
+	if n := fake.Count(fakeaws.ServiceECR, "GetAuthorizationToken"); n != 1 {
+		t.Errorf("calls = %d, want 1: the waiter must not call ECR", n)
+	}
+}
