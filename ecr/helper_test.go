@@ -54,17 +54,7 @@ func newRig(t *testing.T, skew time.Duration) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { stop() })
-	for k, v := range map[string]string{
-		"HOME":                        home,
-		"AWS_CONFIG_FILE":             filepath.Join(home, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, "credentials"),
-		"AWS_ACCESS_KEY_ID":           "AKIAIOSFODNN7EXAMPLE",
-		"AWS_SECRET_ACCESS_KEY":       "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-		"AWS_PROFILE":                 "",
-	} {
-		t.Setenv(k, v)
-	}
-	for _, kv := range fake.Env(base) {
+	for _, kv := range append(fakeaws.ClientEnv(home), fake.Env(base)...) {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}

@@ -28,17 +28,12 @@ func startFake(t *testing.T) (*fakeaws.Server, []string) {
 	}
 	t.Cleanup(func() { stop() })
 	work := t.TempDir()
-	env := []string{
-		"PATH=" + testbin.Dir(t) + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"HOME=" + work,
-		"AWS_CONFIG_FILE=" + filepath.Join(work, "aws-config"),
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(work, "aws-credentials"),
-		"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE",
-		"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-		"ECRLOGIN_CACHE_DIR=" + filepath.Join(work, "cache"),
+	env := append(fakeaws.ClientEnv(work), fake.Env(base)...)
+	return fake, append(env,
+		"PATH="+testbin.Dir(t)+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"ECRLOGIN_CACHE_DIR="+filepath.Join(work, "cache"),
 		"GORACE=atexit_sleep_ms=0", // race-enabled binaries otherwise sleep a second at exit
-	}
-	return fake, append(env, fake.Env(base)...)
+	)
 }
 
 type getResult struct {

@@ -56,14 +56,9 @@ func TestScripts(t *testing.T) {
 			env.Setenv("BIN", bin)
 			// Race-enabled binaries otherwise sleep a second at exit.
 			env.Setenv("GORACE", "atexit_sleep_ms=0")
-			env.Setenv("HOME", home)
-			env.Setenv("AWS_CONFIG_FILE", filepath.Join(home, ".aws", "config"))
-			env.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, ".aws", "credentials"))
-			env.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-			env.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 			env.Setenv("ECRLOGIN_CACHE_DIR", filepath.Join(env.WorkDir, "cache"))
 			env.Setenv("FAKE_URL", base)
-			for _, kv := range fake.Env(base) {
+			for _, kv := range append(fakeaws.ClientEnv(home), fake.Env(base)...) {
 				k, v, _ := strings.Cut(kv, "=")
 				env.Setenv(k, v)
 			}

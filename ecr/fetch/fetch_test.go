@@ -20,29 +20,7 @@ import (
 func hermetic(t *testing.T) string {
 	t.Helper()
 	home := t.TempDir()
-	for k, v := range map[string]string{
-		"HOME":                                   home,
-		"AWS_CONFIG_FILE":                        filepath.Join(home, ".aws", "config"),
-		"AWS_SHARED_CREDENTIALS_FILE":            filepath.Join(home, ".aws", "credentials"),
-		"AWS_EC2_METADATA_DISABLED":              "true",
-		"AWS_ACCESS_KEY_ID":                      "",
-		"AWS_SECRET_ACCESS_KEY":                  "",
-		"AWS_SESSION_TOKEN":                      "",
-		"AWS_PROFILE":                            "",
-		"AWS_DEFAULT_PROFILE":                    "",
-		"AWS_REGION":                             "",
-		"AWS_DEFAULT_REGION":                     "",
-		"AWS_ENDPOINT_URL":                       "",
-		"AWS_ENDPOINT_URL_ECR":                   "",
-		"AWS_ENDPOINT_URL_ECR_PUBLIC":            "",
-		"AWS_ENDPOINT_URL_STS":                   "",
-		"AWS_WEB_IDENTITY_TOKEN_FILE":            "",
-		"AWS_ROLE_ARN":                           "",
-		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "",
-		"AWS_CONTAINER_CREDENTIALS_FULL_URI":     "",
-	} {
-		t.Setenv(k, v)
-	}
+	setenv(t, fakeaws.ClientEnv(home))
 	return home
 }
 
@@ -56,13 +34,15 @@ func withFake(t *testing.T) *fakeaws.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { stop() })
-	for _, kv := range fake.Env(base) {
+	setenv(t, fake.Env(base))
+	return fake
+}
+
+func setenv(t *testing.T, env []string) {
+	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-	return fake
 }
 
 func fetchFor(t *testing.T, host string, timeout time.Duration) (ecr.Token, error) {
@@ -146,7 +126,7 @@ func TestFetchPrivateAndPublic(t *testing.T) {
 				t.Errorf("token expires in %v, want about 12h", d)
 			}
 			calls := fake.Calls()
-			if len(calls) != 1 || calls[0].Service != tt.service || calls[0].Region != tt.region || calls[0].AccessKeyID != "AKIAIOSFODNN7EXAMPLE" {
+			if len(calls) != 1 || calls[0].Service != tt.service || calls[0].Region != tt.region || calls[0].AccessKeyID != fakeaws.ExampleAccessKeyID {
 				t.Fatalf("calls = %+v, want one %s call signed for %s with the env key", calls, tt.service, tt.region)
 			}
 			if len(calls[0].RegistryIDs) != 0 {
@@ -263,10 +243,7 @@ sso_region = us-east-1
 role_arn = arn:aws:iam::111122223333:role/deploy
 source_profile = base
 `)
-		writeFile(t, filepath.Join(home, ".aws", "credentials"), `[base]
-aws_access_key_id = AKIAIOSFODNN7EXAMPLE
-aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
-`)
+		writeFile(t, filepath.Join(home, ".aws", "credentials"), "[base]\naws_access_key_id = "+fakeaws.ExampleAccessKeyID+"\naws_secret_access_key = "+fakeaws.ExampleSecretAccessKey+"\n")
 		fake.SetFault("AssumeRole", fakeaws.AssumeRoleDenied())
 		_, err := fetchFor(t, host, 30*time.Second)
 		if err == nil || !strings.Contains(err.Error(), `AccessDenied: getting AWS credentials: User is not authorized to perform: sts:AssumeRole (fakeaws) (profile "deploy")`) {
