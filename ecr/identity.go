@@ -3,10 +3,10 @@ package ecr
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"io"
+	"hash"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // Selection is what picks the AWS identity for a registry beyond the
@@ -76,27 +76,30 @@ const maxConfigFile = 1 << 20
 // exact, cheap (two small reads), and it can never confuse two identities,
 // at the price of one extra fetch after any edit to those files.
 func ResolveIdentity(getenv func(string) string, sel Selection) Identity {
-	h := sha256.New()
-	field := func(name, value string) {
-		fmt.Fprintf(h, "%s=%d:%s\n", name, len(value), value)
-	}
-	field("selection.profile", sel.Profile)
+	// Every get runs this, hits included, so the inputs are framed into one
+	// buffer by hand (fmt would allocate per field) and the files are read
+	// through that buffer's spare room.
+	fp := fingerprint{h: sha256.New(), buf: make([]byte, 0, fingerprintBuffer)}
+	fp.field("selection.profile", sel.Profile)
 	for _, name := range identityEnv {
-		field(name, getenv(name))
+		fp.field(name, getenv(name))
 	}
-	home := homeDir(getenv)
-	for _, f := range []struct{ env, def string }{
-		{"AWS_CONFIG_FILE", filepath.Join(home, ".aws", "config")},
-		{"AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, ".aws", "credentials")},
+	home := ""
+	for _, f := range [...]struct{ env, name string }{
+		{"AWS_CONFIG_FILE", "config"},
+		{"AWS_SHARED_CREDENTIALS_FILE", "credentials"},
 	} {
 		path := getenv(f.env)
 		if path == "" {
-			path = f.def
+			if home == "" {
+				home = homeDir(getenv)
+			}
+			path = filepath.Join(home, ".aws", f.name)
 		}
-		hashFile(h, path)
+		fp.file(path)
 	}
 
-	id := Identity{Fingerprint: hex.EncodeToString(h.Sum(nil))}
+	id := Identity{Fingerprint: fp.sum()}
 	id.Source, id.Profile = describeSource(getenv, sel)
 	return id
 }
@@ -108,7 +111,7 @@ func ResolveIdentity(getenv func(string) string, sel Selection) Identity {
 func describeSource(getenv func(string) string, sel Selection) (source, profile string) {
 	switch {
 	case sel.Profile != "":
-		return fmt.Sprintf("profile %q", sel.Profile), sel.Profile
+		return "profile " + strconv.Quote(sel.Profile), sel.Profile
 	case getenv("AWS_ACCESS_KEY_ID") != "" && getenv("AWS_SECRET_ACCESS_KEY") != "":
 		return "credentials from AWS_ACCESS_KEY_ID", ""
 	case getenv("AWS_WEB_IDENTITY_TOKEN_FILE") != "":
@@ -121,21 +124,87 @@ func describeSource(getenv func(string) string, sel Selection) (source, profile 
 	if profile == "" {
 		return `profile "default"`, "default"
 	}
-	return fmt.Sprintf("profile %q", profile), profile
+	return "profile " + strconv.Quote(profile), profile
 }
 
-func hashFile(w io.Writer, path string) {
-	fmt.Fprintf(w, "file=%d:%s\n", len(path), path)
-	f, err := os.Open(path)
+// fingerprintBuffer is room for the framed environment and a typical AWS
+// config file in one read.
+const fingerprintBuffer = 2 << 10
+
+// fingerprint hashes the identity inputs as a stream of framed lines: one
+// per input, selection.profile first and then identityEnv in order,
+//
+//	NAME=LEN:VALUE\n
+//
+// then for each AWS file
+//
+//	file=LEN:PATH\n
+//	CONTENTS\nsize=N\n     (its first N <= maxConfigFile bytes) if it opens,
+//	absent\n               if it does not.
+//
+// This is the framing the fingerprint was first defined with, by
+// fmt.Fprintf, so fingerprints, and with them cache keys, stay the same
+// from one version of this code to the next.
+type fingerprint struct {
+	h   hash.Hash
+	buf []byte // framed input not yet written to h
+}
+
+func (f *fingerprint) field(name, value string) {
+	f.buf = append(f.buf, name...)
+	f.frame(value)
+}
+
+// frame appends "=LEN:VALUE\n"; "file" framing differs only in the name.
+func (f *fingerprint) frame(value string) {
+	f.buf = append(f.buf, '=')
+	f.buf = strconv.AppendInt(f.buf, int64(len(value)), 10)
+	f.buf = append(f.buf, ':')
+	f.buf = append(f.buf, value...)
+	f.buf = append(f.buf, '\n')
+}
+
+// file hashes the file at path: at most maxConfigFile bytes of it, and
+// how many. Absent and unreadable are both "no such input"; the SDK will
+// see the same and the fingerprint stays stable until that changes. A read
+// error ends the contents early, like end of file.
+func (f *fingerprint) file(path string) {
+	f.buf = append(f.buf, "file"...)
+	f.frame(path)
+	file, err := os.Open(path)
 	if err != nil {
-		// Absent and unreadable are both "no such input"; the SDK will see
-		// the same and the fingerprint stays stable until that changes.
-		fmt.Fprintf(w, "absent\n")
+		f.buf = append(f.buf, "absent\n"...)
 		return
 	}
-	defer f.Close()
-	n, _ := io.Copy(w, io.LimitReader(f, maxConfigFile))
-	fmt.Fprintf(w, "\nsize=%d\n", n)
+	defer file.Close()
+	f.flush()
+	chunk := f.buf[:cap(f.buf)]
+	var n int64
+	for n < maxConfigFile {
+		m, err := file.Read(chunk[:min(int64(len(chunk)), maxConfigFile-n)])
+		f.h.Write(chunk[:m])
+		n += int64(m)
+		if err != nil {
+			break
+		}
+	}
+	f.buf = append(f.buf, "\nsize="...)
+	f.buf = strconv.AppendInt(f.buf, n, 10)
+	f.buf = append(f.buf, '\n')
+}
+
+func (f *fingerprint) flush() {
+	f.h.Write(f.buf)
+	f.buf = f.buf[:0]
+}
+
+// sum returns the hex SHA-256 of everything framed.
+func (f *fingerprint) sum() string {
+	f.flush()
+	var sum [sha256.Size]byte
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], f.h.Sum(sum[:0]))
+	return string(out[:])
 }
 
 func homeDir(getenv func(string) string) string {
