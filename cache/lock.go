@@ -40,11 +40,29 @@ const (
 // systems without flock in package syscall (Windows, AIX, Solaris), Lock
 // excludes nothing (see lock_other.go).
 func (c *Cache) Lock(ctx context.Context, key string) (unlock func(), err error) {
+	unlock, _, err = c.lock(ctx, key, false)
+	return unlock, err
+}
+
+// LockOrFresh is Lock for a process about to refresh key's entry: it takes
+// the lock, unless while it waits a fresh entry for key appears (stored by
+// the holder it waits for), in which case it returns that entry and no
+// lock (unlock is nil). So when many processes start cold together, the
+// losers finish as soon as the winner's token lands instead of taking the
+// lock one after another only to find the token there. A nil Cache, which
+// has nothing to wait for, returns a no-op unlock.
+func (c *Cache) LockOrFresh(ctx context.Context, key string) (unlock func(), fresh *Entry, err error) {
+	return c.lock(ctx, key, true)
+}
+
+// lock takes key's lock; with orFresh it also looks for a fresh entry
+// after each busy attempt and returns it instead.
+func (c *Cache) lock(ctx context.Context, key string, orFresh bool) (unlock func(), fresh *Entry, err error) {
 	if c == nil {
-		return func() {}, nil
+		return func() {}, nil, nil
 	}
 	if err := checkKey(key); err != nil {
-		return nil, fmt.Errorf("lock cache entry: %w", err)
+		return nil, nil, fmt.Errorf("lock cache entry: %w", err)
 	}
 	path := c.path(key, lockSuffix)
 	var f *os.File
@@ -58,16 +76,16 @@ func (c *Cache) Lock(ctx context.Context, key string) (unlock func(), err error)
 	for {
 		if f == nil {
 			if f, err = openLockFile(path); err != nil {
-				return nil, fmt.Errorf("lock cache entry: %w", err)
+				return nil, nil, fmt.Errorf("lock cache entry: %w", err)
 			}
 		}
 		state, err := lockIfCurrent(f, path)
 		if err != nil {
-			return nil, fmt.Errorf("lock cache entry: %w", err)
+			return nil, nil, fmt.Errorf("lock cache entry: %w", err)
 		}
 		switch state {
 		case lockHeld:
-			return unlocker(f), nil
+			return unlocker(f), nil, nil
 		case lockStale:
 			// The file was removed under us; lock whatever the path names
 			// now, at once: the remover has released it or is about to.
@@ -75,7 +93,7 @@ func (c *Cache) Lock(ctx context.Context, key string) (unlock func(), err error)
 			f = nil
 			c.hook("stale")
 			if ctx.Err() != nil {
-				return nil, lockWaitError(ctx)
+				return nil, nil, lockWaitError(ctx)
 			}
 			continue
 		}
@@ -88,8 +106,15 @@ func (c *Cache) Lock(ctx context.Context, key string) (unlock func(), err error)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, lockWaitError(ctx)
+			return nil, nil, lockWaitError(ctx)
 		case <-timer.C:
+		}
+		if orFresh {
+			if e, err := c.Get(key); err == nil && e.Fresh(c.now()) {
+				f.Close()
+				f = nil
+				return nil, &e, nil
+			}
 		}
 		backoff = min(2*backoff, maxLockBackoff)
 	}

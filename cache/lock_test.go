@@ -283,3 +283,49 @@ func TestLockWhileReaping(t *testing.T) {
 		t.Errorf("%d critical sections overlapped another", n)
 	}
 }
+
+// TestLockOrFresh: a free lock is taken; while another holder keeps it, a
+// fresh entry it stores ends the wait without the lock; an entry that is
+// not fresh does not; with neither, the wait ends with the context.
+func TestLockOrFresh(t *testing.T) {
+	t.Parallel()
+	skipIfLockExcludesNothing(t)
+	c, _ := openTestCache(t, Options{})
+	key := Key("lock or fresh")
+	ctx := context.Background()
+
+	unlock, fresh, err := c.LockOrFresh(ctx, key)
+	if err != nil || fresh != nil || unlock == nil {
+		t.Fatalf("LockOrFresh(free lock) = %v, %v, %v; want the lock", unlock != nil, fresh, err)
+	}
+	unlock()
+
+	release, err := c.Lock(ctx, key) // another holder keeps the lock throughout
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+
+	now := time.Now()
+	stale := Entry{ServerURL: "h", Username: "AWS", Secret: "old", FetchedAt: now.Add(-7 * time.Hour), ExpiresAt: now.Add(5 * time.Hour)}
+	if err := c.Put(key, stale); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, fresh, err := c.LockOrFresh(short, key); !errors.Is(err, context.DeadlineExceeded) || fresh != nil {
+		t.Errorf("LockOrFresh(held lock, stale entry) = %v, %v; want to keep waiting until the deadline", fresh, err)
+	}
+
+	want := Entry{ServerURL: "h", Username: "AWS", Secret: "new", FetchedAt: now, ExpiresAt: now.Add(12 * time.Hour)}
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		if err := c.Put(key, want); err != nil {
+			t.Error(err)
+		}
+	}()
+	unlock, fresh, err = c.LockOrFresh(ctx, key)
+	if err != nil || unlock != nil || fresh == nil || fresh.Secret != want.Secret {
+		t.Fatalf("LockOrFresh(held lock, fresh entry arrives) = %v, %+v, %v; want the entry and no lock", unlock != nil, fresh, err)
+	}
+}

@@ -61,10 +61,16 @@ func (h *Helper) Get(ctx context.Context, serverURL string) (Token, error) {
 	}
 	now := h.now()
 
+	// The hits below log only when asked to: the arguments of a discarded
+	// Debug call are still built, and this is the path every pull takes.
+	debug := h.log().Enabled(ctx, slog.LevelDebug)
+
 	// Credentials from `docker login` win for their host, whoever the
 	// current AWS identity is: that is what the user asked for.
 	if e, err := h.cache().Get(storedKey(reg)); err == nil && e.Usable(now) {
-		h.log().Debug("serving stored credentials", "host", reg.Host, "expires", e.ExpiresAt)
+		if debug {
+			h.log().Debug("serving stored credentials", "host", reg.Host, "expires", e.ExpiresAt)
+		}
 		return tokenOf(e), nil
 	}
 
@@ -72,17 +78,23 @@ func (h *Helper) Get(ctx context.Context, serverURL string) (Token, error) {
 	id := ResolveIdentity(h.getenv, sel)
 	key := tokenKey(reg, id)
 	if e, err := h.cache().Get(key); err == nil && e.Fresh(now) {
-		h.log().Debug("cache hit", "host", reg.Host, "identity", id.Source, "expires", e.ExpiresAt)
+		if debug {
+			h.log().Debug("cache hit", "host", reg.Host, "identity", id.Source, "expires", e.ExpiresAt)
+		}
 		return tokenOf(e), nil
 	}
 
-	unlock, err := h.cache().Lock(ctx, key)
+	unlock, stored, err := h.cache().LockOrFresh(ctx, key)
 	if err != nil {
 		return Token{}, h.waitError(ctx, reg, "the cache lock held by another ecrlogin process", err)
 	}
+	if stored != nil {
+		h.log().Debug("cache hit while waiting for the lock", "host", reg.Host)
+		return tokenOf(*stored), nil
+	}
 	defer unlock()
 
-	// Another process may have fetched while we waited for the lock.
+	// Another process may have fetched just before we took the lock.
 	cached, cerr := h.cache().Get(key)
 	if cerr == nil && cached.Fresh(h.now()) {
 		h.log().Debug("cache hit after lock", "host", reg.Host)
@@ -201,8 +213,21 @@ func tokenKey(reg Registry, id Identity) string {
 	if reg.Public {
 		service = "ecr-public"
 	}
-	return cache.Key("token", service, reg.Partition, reg.Region,
-		fmt.Sprintf("fips=%t,dualstack=%t", reg.FIPS, reg.DualStack), id.Fingerprint)
+	return cache.Key("token", service, reg.Partition, reg.Region, endpointVariant(reg), id.Fingerprint)
+}
+
+// endpointVariant names the FIPS and dual-stack choice inside a token key;
+// the spelling is part of every key, so it never changes.
+func endpointVariant(reg Registry) string {
+	switch {
+	case reg.FIPS && reg.DualStack:
+		return "fips=true,dualstack=true"
+	case reg.FIPS:
+		return "fips=true,dualstack=false"
+	case reg.DualStack:
+		return "fips=false,dualstack=true"
+	}
+	return "fips=false,dualstack=false"
 }
 
 func tokenOf(e cache.Entry) Token {
