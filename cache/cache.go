@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -135,6 +136,9 @@ func (c *Cache) Get(key string) (Entry, error) {
 	}
 	e, err := readEntry(c.path(key, entrySuffix))
 	if err != nil {
+		if a, ok := err.(*absentError); ok {
+			return Entry{}, a
+		}
 		if errors.Is(err, ErrMiss) && !errors.Is(err, fs.ErrNotExist) {
 			c.log.Debug("unusable cache entry", "key", key, "err", err)
 		}
@@ -365,4 +369,17 @@ func readEntry(path string) (Entry, error) {
 		}
 	}
 	return decodeEntry(buf[:n])
+}
+
+// absentError is the miss for an entry that does not exist. It is the
+// commonest miss, met on every hit path that finds no stored login, so it
+// is built without fmt; its text is Get's usual wrapped one.
+type absentError struct{ path string }
+
+func (e *absentError) Error() string {
+	return "get cache entry: " + ErrMiss.Error() + ": open " + e.path + ": " + syscall.ENOENT.Error()
+}
+
+func (e *absentError) Unwrap() []error {
+	return []error{ErrMiss, &fs.PathError{Op: "open", Path: e.path, Err: syscall.ENOENT}}
 }

@@ -27,6 +27,7 @@ var allowedImports = map[string]bool{
 	"log/slog":        true,
 	"os":              true,
 	"path/filepath":   true,
+	"strconv":         true,
 	"strings":         true,
 	"sync":            true,
 	"syscall":         true,

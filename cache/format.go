@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -70,9 +72,12 @@ func encodeEntry(e Entry) ([]byte, error) {
 // wrong (not JSON, truncated, another version, wrong field types, no
 // secret) is an error wrapping ErrMiss.
 func decodeEntry(data []byte) (Entry, error) {
-	var r record
-	if err := json.Unmarshal(data, &r); err != nil {
-		return Entry{}, fmt.Errorf("%w: %w", ErrMiss, err)
+	r, ok := decodeRecord(data)
+	if !ok {
+		r = record{}
+		if err := json.Unmarshal(data, &r); err != nil {
+			return Entry{}, fmt.Errorf("%w: %w", ErrMiss, err)
+		}
 	}
 	if r.V != formatVersion {
 		return Entry{}, fmt.Errorf("%w: format version %d, want %d", ErrMiss, r.V, formatVersion)
@@ -88,4 +93,120 @@ func decodeEntry(data []byte) (Entry, error) {
 		ExpiresAt: time.UnixMilli(r.ExpiresAt),
 		Stored:    r.Stored,
 	}, nil
+}
+
+// decodeRecord parses what encodeEntry writes, without the reflection
+// json.Unmarshal costs a fresh process on every hit. It takes only an
+// object of known keys whose strings are printable ASCII without escapes;
+// ok is false for anything else, and then json.Unmarshal decides.
+func decodeRecord(data []byte) (r record, ok bool) {
+	p := entryParser{data: data}
+	if !p.skip('{') {
+		return r, false
+	}
+	for i := 0; !p.skip('}'); i++ {
+		if i > 0 && !p.skip(',') {
+			return r, false
+		}
+		key, ok := p.str()
+		if !ok || !p.skip(':') {
+			return r, false
+		}
+		switch key {
+		case "v":
+			var v int64
+			v, ok = p.int()
+			r.V = int(v)
+		case "server":
+			r.ServerURL, ok = p.str()
+		case "user":
+			r.Username, ok = p.str()
+		case "secret":
+			r.Secret, ok = p.str()
+		case "fetched_ms":
+			r.FetchedAt, ok = p.int()
+		case "expires_ms":
+			r.ExpiresAt, ok = p.int()
+		case "stored":
+			r.Stored, ok = p.bool()
+		default:
+			ok = false
+		}
+		if !ok {
+			return r, false
+		}
+	}
+	p.space()
+	return r, p.i == len(p.data)
+}
+
+type entryParser struct {
+	data []byte
+	i    int
+}
+
+func (p *entryParser) space() {
+	for p.i < len(p.data) && strings.IndexByte(" \t\r\n", p.data[p.i]) >= 0 {
+		p.i++
+	}
+}
+
+// skip consumes b, after any space, if it is next.
+func (p *entryParser) skip(b byte) bool {
+	p.space()
+	if p.i < len(p.data) && p.data[p.i] == b {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *entryParser) str() (string, bool) {
+	if !p.skip('"') {
+		return "", false
+	}
+	start := p.i
+	for ; p.i < len(p.data); p.i++ {
+		switch c := p.data[p.i]; {
+		case c == '"':
+			p.i++
+			return string(p.data[start : p.i-1]), true
+		case c < 0x20 || c >= 0x7f || c == '\\':
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// int takes a JSON integer that fits int64 (no fraction, no exponent).
+func (p *entryParser) int() (int64, bool) {
+	p.space()
+	start := p.i
+	if p.i < len(p.data) && p.data[p.i] == '-' {
+		p.i++
+	}
+	for p.i < len(p.data) && '0' <= p.data[p.i] && p.data[p.i] <= '9' {
+		p.i++
+	}
+	digits := p.data[start:p.i]
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || (digits[0] == '0' && len(digits) > 1) ||
+		(p.i < len(p.data) && strings.IndexByte(".eE", p.data[p.i]) >= 0) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(p.data[start:p.i]), 10, 64)
+	return n, err == nil
+}
+
+func (p *entryParser) bool() (bool, bool) {
+	p.space()
+	for _, lit := range [...]string{"true", "false"} {
+		if strings.HasPrefix(string(p.data[p.i:]), lit) {
+			p.i += len(lit)
+			return lit == "true", true
+		}
+	}
+	return false, false
 }

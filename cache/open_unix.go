@@ -32,10 +32,10 @@ func openEntryFile(path string) (entryFile, error) {
 		if err == syscall.EINTR {
 			continue
 		}
-		perr := &fs.PathError{Op: "open", Path: path, Err: err}
 		if err == syscall.ENOENT {
-			return -1, fmt.Errorf("%w: %w", ErrMiss, perr)
+			return -1, &absentError{path: path}
 		}
+		perr := &fs.PathError{Op: "open", Path: path, Err: err}
 		// O_NOFOLLOW's error for a symlink differs between systems (ELOOP,
 		// EMLINK, EFTYPE); asking what the path is covers them all.
 		if fi, lerr := os.Lstat(path); lerr == nil && !fi.Mode().IsRegular() {

@@ -1,7 +1,6 @@
 package ecr
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -124,7 +123,12 @@ var (
 	errFIPS        = notECR("no FIPS registry endpoint in this partition")
 )
 
-func notECR(reason string) error { return fmt.Errorf("%w: %s", ErrNotECR, reason) }
+func notECR(reason string) error { return notECRError(reason) }
+
+type notECRError string
+
+func (e notECRError) Error() string { return "not an ECR registry: " + string(e) }
+func (e notECRError) Unwrap() error { return ErrNotECR }
 
 // ParseHost reads the registry a docker server URL names. Every error wraps ErrNotECR.
 //
