@@ -5,6 +5,7 @@ LDFLAGS  := -s -w -X github.com/ecrlogin/docker-credential-ecrlogin/internal/ver
 BUILD    := $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 CMDS     := ./cmd/docker-credential-ecrlogin ./cmd/ecrlogin
 FUZZTIME ?= 60s
+BENCHFLAGS ?=
 
 .PHONY: help build install test lint bench fuzz demo e2e-docker clean
 
@@ -30,11 +31,14 @@ lint: ## gofmt, go vet, and the front's dependency check
 	GOOS=darwin $(GO) vet ./cache/ ./ecr/... ./cmd/...
 	$(GO) test -run TestFrontDependencies ./cmd/docker-credential-ecrlogin/
 
-bench: ## in-process benchmarks
+bench: ## in-process benchmarks, then whole-process ones against the fake ECR (bench/; BENCHFLAGS=-n 500)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./bench $(BENCHFLAGS)
 
-fuzz: ## fuzz host parsing for FUZZTIME (default 60s)
+fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	$(GO) test -run '^$$' -fuzz FuzzParseHost -fuzztime $(FUZZTIME) ./ecr/
+	$(GO) test -run '^$$' -fuzz FuzzReadEntry -fuzztime $(FUZZTIME) ./cache/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeRecord -fuzztime $(FUZZTIME) ./cache/
 
 demo: build ## push and pull an image through the helper against a local fake ECR (no AWS account)
 	$(GO) run ./internal/demo -bin bin
