@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/testclock"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -54,7 +55,7 @@ func TestNilCache(t *testing.T) {
 
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(t0)
+	clock := testclock.New(t0)
 	c, _ := openTestCache(t, Options{Now: clock.Now})
 	tests := []struct {
 		name string
@@ -173,7 +174,7 @@ func TestGetMiss(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, dir := openTestCache(t, Options{Now: newFakeClock(t0).Now})
+			c, dir := openTestCache(t, Options{Now: testclock.New(t0).Now})
 			key := Key(tt.name)
 			path := filepath.Join(dir, key+entrySuffix)
 			tt.plant(t, path)
@@ -252,7 +253,7 @@ func TestDelete(t *testing.T) {
 
 func TestList(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(t0)
+	clock := testclock.New(t0)
 	c, dir := openTestCache(t, Options{Now: clock.Now})
 	want := map[string]bool{}
 	for i, life := range []time.Duration{time.Hour, 2 * time.Minute, time.Nanosecond, 0, -time.Hour} {
@@ -408,7 +409,7 @@ func checkReadOnly(base string) error {
 
 func TestCleanup(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(t0)
+	clock := testclock.New(t0)
 	c, dir := openTestCache(t, Options{Now: clock.Now})
 	put := func(name string, fetched time.Time, life time.Duration) string {
 		t.Helper()
@@ -513,7 +514,7 @@ func TestCleanup10000(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
 	}
-	clock := newFakeClock(t0)
+	clock := testclock.New(t0)
 	c, dir := openTestCache(t, Options{Now: clock.Now})
 	const n = 10000
 	for i := range n {

@@ -5,6 +5,7 @@ package cache
 import (
 	"errors"
 	"fmt"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/testclock"
 	"io"
 	"os"
 	"os/exec"
@@ -219,7 +220,7 @@ func copyFile(t *testing.T, src, dst string) {
 // or the cleanup marker are not followed.
 func TestNoFollowOnLockAndMarker(t *testing.T) {
 	t.Parallel()
-	c, dir := openTestCache(t, Options{Now: newFakeClock(t0).Now})
+	c, dir := openTestCache(t, Options{Now: testclock.New(t0).Now})
 	key := Key("nofollow")
 	victim := filepath.Join(t.TempDir(), "victim")
 	symlink(t, victim, filepath.Join(dir, key+lockSuffix))

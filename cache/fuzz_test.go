@@ -2,6 +2,7 @@ package cache
 
 import (
 	"errors"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/testclock"
 	"testing"
 	"time"
 )
@@ -16,7 +17,7 @@ func FuzzReadEntry(f *testing.F) {
 	f.Add([]byte(`{"v":2}`))
 	f.Add([]byte("\n"))
 	f.Add([]byte{})
-	c, dir := openTestCache(f, Options{Now: newFakeClock(t0).Now})
+	c, dir := openTestCache(f, Options{Now: testclock.New(t0).Now})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		key := Key("fuzz")
 		writeRaw(t, dir, key+entrySuffix, data, time.Time{})

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -216,31 +215,9 @@ func (ch *child) wait(t *testing.T) string {
 	return string(rest)
 }
 
-// fakeClock is an injectable clock that moves only when told.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// t0 is the fake clock's usual start, on a millisecond so entries round
+// t0 is the test clock's usual start, on a millisecond so entries round
 // trip exactly.
 var t0 = time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
-
-func newFakeClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *fakeClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 // openTestCache opens a cache in a fresh directory.
 func openTestCache(t testing.TB, opts Options) (*Cache, string) {

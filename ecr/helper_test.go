@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/testclock"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,24 +19,10 @@ import (
 
 const host = "111122223333.dkr.ecr.us-east-1.amazonaws.com"
 
-// clock is a test clock that the helper, the cache and the fake ECR all
-// read, so moving it forward ages the tokens issued before.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type rig struct {
 	h     *ecr.Helper
 	fake  *fakeaws.Server
-	clock *clock
+	clock *testclock.Clock
 	warn  *bytes.Buffer
 }
 
@@ -46,7 +32,7 @@ type rig struct {
 func newRig(t *testing.T, skew time.Duration) *rig {
 	t.Helper()
 	home := t.TempDir()
-	clk := &clock{now: time.Now()}
+	clk := testclock.New(time.Now())
 	fake := fakeaws.New()
 	fake.Now = func() time.Time { return clk.Now().Add(-skew) }
 	base, stop, err := fake.Start("127.0.0.1:0")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/testclock"
 	"slices"
 	"strings"
 	"testing"
@@ -196,7 +197,7 @@ func TestPasswordShape(t *testing.T) {
 
 func TestValidPassword(t *testing.T) {
 	const ttl = time.Hour
-	c := newClock(start)
+	c := testclock.New(start)
 	s, _ := startFake(t, func(s *fakeaws.Server) {
 		s.TTL = ttl
 		s.Now = c.Now
@@ -233,9 +234,7 @@ func TestValidPassword(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c.mu.Lock()
-			c.now = start.Add(tt.advance)
-			c.mu.Unlock()
+			c.Set(start.Add(tt.advance))
 			if got := s.ValidPassword(tt.user, tt.password); got != tt.want {
 				t.Errorf("ValidPassword(%q, %.12q…) = %v, want %v", tt.user, tt.password, got, tt.want)
 			}

@@ -2,6 +2,7 @@ package fakeaws_test
 
 import (
 	"context"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/testclock"
 	"io"
 	"net/http"
 	"strings"
@@ -196,7 +197,7 @@ func TestAssumeRoleValidation(t *testing.T) {
 // TestIssuedCredentialsChecked: keys the fake's STS issued are known to it,
 // so a wrong session token or an expired session is refused, as AWS does.
 func TestIssuedCredentialsChecked(t *testing.T) {
-	c := newClock(start)
+	c := testclock.New(start)
 	startFake(t, func(s *fakeaws.Server) { s.Now = c.Now })
 	useStaticKeys(t)
 	ctx := context.Background()
