@@ -22,8 +22,12 @@ const maxReply = 64 << 10
 // fetchMargin is how much earlier than the front's deadline the fetch
 // child gives up, so that the child's error (which knows whether it was
 // resolving credentials or waiting for ECR) reaches the user rather than
-// the front's blunter "killed".
-const fetchMargin = 250 * time.Millisecond
+// the front's blunter "timed out waiting for ecrlogin fetch": a fifth of
+// the time left, at most a second, which leaves a loaded machine time to
+// schedule the child's reply.
+func fetchMargin(left time.Duration) time.Duration {
+	return min(left/5, time.Second)
+}
 
 // FetchReply is what `ecrlogin fetch` writes on its standard output:
 // exactly one of Token or Error.
@@ -50,7 +54,7 @@ func (f *CommandFetcher) Fetch(ctx context.Context, req FetchRequest) (Token, er
 		return Token{}, err
 	}
 	if !req.Deadline.IsZero() {
-		req.Deadline = req.Deadline.Add(-fetchMargin)
+		req.Deadline = req.Deadline.Add(-fetchMargin(time.Until(req.Deadline)))
 	}
 	if f.Path == "" {
 		// Looked up here rather than at start-up: a cache hit never needs it.
