@@ -1,9 +1,7 @@
 package ecr_test
 
 import (
-	"fmt"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/fakeaws"
@@ -11,18 +9,7 @@ import (
 
 // TestMain makes the whole package hermetic before any test runs: no
 // test can read this machine's AWS setup or reach the instance metadata
-// service, even one that forgets to call hermetic.
+// service, even one that forgets to set up its own environment.
 func TestMain(m *testing.M) {
-	home, err := os.MkdirTemp("", "ecrlogin-ecr-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	for _, kv := range fakeaws.ClientEnv(home) {
-		k, v, _ := strings.Cut(kv, "=")
-		os.Setenv(k, v)
-	}
-	code := m.Run()
-	os.RemoveAll(home)
-	os.Exit(code)
+	os.Exit(fakeaws.RunHermetic(m.Run))
 }

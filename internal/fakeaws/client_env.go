@@ -1,6 +1,11 @@
 package fakeaws
 
-import "path/filepath"
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
 
 // The static credentials ClientEnv gives, from the AWS documentation's
 // examples: recognisable in any log, and valid nowhere.
@@ -39,4 +44,25 @@ func ClientEnv(home string) []string {
 		"AWS_EC2_METADATA_DISABLED=true",
 		"AWS_EC2_METADATA_SERVICE_ENDPOINT=",
 	}
+}
+
+// RunHermetic runs a test binary's tests (pass m.Run from TestMain) with
+// the process environment set to ClientEnv over a fresh temporary HOME, so
+// no test of the package can read this machine's AWS setup or reach the
+// instance metadata service, even one that forgets to ask. It returns the
+// exit code for os.Exit. Moving HOME also moves the go command's default
+// build cache: a package whose tests build binaries (internal/testbin)
+// should pin GOCACHE first, or every run builds from scratch.
+func RunHermetic(run func() int) int {
+	home, err := os.MkdirTemp("", "ecrlogin-test-home-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fakeaws:", err)
+		return 1
+	}
+	defer os.RemoveAll(home)
+	for _, kv := range ClientEnv(home) {
+		k, v, _ := strings.Cut(kv, "=")
+		os.Setenv(k, v)
+	}
+	return run()
 }
