@@ -3,6 +3,7 @@ package ecr
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +49,9 @@ func serve(ctx context.Context, h *Helper, action string, in io.Reader, out io.W
 		var err error
 		if input, err = readRequest(in, action != string(credentials.ActionStore)); err != nil {
 			return fmt.Errorf("%s: %w", action, err)
+		}
+		if action == string(credentials.ActionStore) && !json.Valid(input) {
+			return errors.New(`store: standard input is not JSON; expected {"ServerURL":"…","Username":"AWS","Secret":"…"}`)
 		}
 	case credentials.ActionList, credentials.ActionVersion:
 		// These read nothing: a list must never wait on a stdin left open.
