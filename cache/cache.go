@@ -254,10 +254,11 @@ func (c *Cache) Delete(key string) error {
 	return nil
 }
 
-// List returns every entry that has not expired (ExpiresAt after now), in
-// no particular order. Misses are skipped silently; entries that could not
-// be read for other reasons are skipped and reported, joined, in err,
-// alongside the entries that could.
+// List returns every entry with credentials that has not expired
+// (ExpiresAt after now; NotFound entries hold none), in no particular
+// order. Misses are skipped silently; entries that could not be read for
+// other reasons are skipped and reported, joined, in err, alongside the
+// entries that could.
 func (c *Cache) List() ([]Entry, error) {
 	if c == nil {
 		return nil, nil
@@ -279,7 +280,7 @@ func (c *Cache) List() ([]Entry, error) {
 		case errors.Is(err, ErrMiss):
 		case err != nil:
 			errs = append(errs, err)
-		case e.ExpiresAt.After(now):
+		case e.ExpiresAt.After(now) && !e.NotFound:
 			entries = append(entries, e)
 		}
 	}

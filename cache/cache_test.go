@@ -28,7 +28,7 @@ func sampleEntry() Entry {
 // sameEntry compares entries as stored: times by instant.
 func sameEntry(a, b Entry) bool {
 	return a.ServerURL == b.ServerURL && a.Username == b.Username && a.Secret == b.Secret &&
-		a.FetchedAt.Equal(b.FetchedAt) && a.ExpiresAt.Equal(b.ExpiresAt) && a.Stored == b.Stored
+		a.FetchedAt.Equal(b.FetchedAt) && a.ExpiresAt.Equal(b.ExpiresAt) && a.Stored == b.Stored && a.NotFound == b.NotFound
 }
 
 func TestNilCache(t *testing.T) {

@@ -12,6 +12,7 @@ func FuzzDecodeRecord(f *testing.F) {
 	for _, e := range []Entry{
 		{ServerURL: "111122223333.dkr.ecr.us-east-1.amazonaws.com", Username: "AWS", Secret: "c2VjcmV0", FetchedAt: time.UnixMilli(1700000000000), ExpiresAt: time.UnixMilli(1700043200000)},
 		{Secret: "x", Stored: true},
+		{ServerURL: "public.ecr.aws", ExpiresAt: time.UnixMilli(1700001200000), NotFound: true},
 	} {
 		data, err := encodeEntry(e)
 		if err != nil {

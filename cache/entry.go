@@ -23,6 +23,11 @@ type Entry struct {
 	FetchedAt time.Time // local clock when the token was requested, not when it arrived
 	ExpiresAt time.Time // when the registry stops accepting the token
 	Stored    bool      // came from `docker login` (store), not from a fetch
+	// NotFound records that the lookup found nothing to serve (for ECR
+	// Public with no AWS credentials at all: pull anonymously), so that
+	// the next lookups need not ask again while the entry is fresh. Such
+	// an entry has no credentials and List leaves it out.
+	NotFound bool
 }
 
 // Usable reports whether the entry may still be served at now, when a

@@ -2,9 +2,12 @@ package cache
 
 import (
 	"encoding/hex"
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/testclock"
 )
 
 func TestUsable(t *testing.T) {
@@ -121,5 +124,38 @@ func TestKey(t *testing.T) {
 	}
 	if long := Key(strings.Repeat("x", 10000)); len(long) != 64 {
 		t.Errorf("Key(long) has length %d, want 64", len(long))
+	}
+}
+
+// TestNotFoundEntry: an entry recording that nothing was found round-trips
+// without credentials, is fresh by the usual rule, and List leaves it out;
+// one that claims both is refused on write and a miss on read.
+func TestNotFoundEntry(t *testing.T) {
+	c, dir := openTestCache(t, Options{Now: testclock.New(t0).Now})
+	neg := Entry{ServerURL: "public.ecr.aws", FetchedAt: t0, ExpiresAt: t0.Add(20 * time.Minute), NotFound: true}
+	if err := c.Put(Key("neg"), neg); err != nil {
+		t.Fatalf("Put(not-found entry) = %v", err)
+	}
+	got, err := c.Get(Key("neg"))
+	if err != nil || !sameEntry(got, neg) {
+		t.Fatalf("Get(not-found entry) = %+v, %v; want %+v", got, err, neg)
+	}
+	if !got.Fresh(t0.Add(9*time.Minute)) || got.Fresh(t0.Add(11*time.Minute)) {
+		t.Errorf("a 20-minute not-found entry should be fresh for 10 minutes")
+	}
+	if err := c.Put(Key("pos"), Entry{ServerURL: "h", Username: "AWS", Secret: "s", FetchedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.List()
+	if err != nil || len(list) != 1 || list[0].ServerURL != "h" {
+		t.Errorf("List = %+v, %v; want only the entry with credentials", list, err)
+	}
+
+	if err := c.Put(Key("both"), Entry{Secret: "s", ExpiresAt: t0.Add(time.Hour), NotFound: true}); err == nil {
+		t.Errorf("Put(not-found entry with a secret) succeeded")
+	}
+	writeRaw(t, dir, Key("both")+entrySuffix, []byte(`{"v":1,"secret":"s","expires_ms":1,"not_found":true}`+"\n"), time.Time{})
+	if _, err := c.Get(Key("both")); !errors.Is(err, ErrMiss) {
+		t.Errorf("Get(not-found entry with a secret) = %v, want ErrMiss", err)
 	}
 }

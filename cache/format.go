@@ -14,6 +14,9 @@ import (
 //
 //	{"v":1,"server":"…","user":"AWS","secret":"…","fetched_ms":1700000000000,"expires_ms":1700043200000,"stored":true}
 //
+// or, for an Entry that records nothing found, {"v":1,…,"not_found":true}
+// with no secret.
+//
 // v is the format version; a file with any other version is a miss, so a
 // future format can change freely and an older binary just refetches.
 // Times are Unix milliseconds: cheap to parse, unambiguous, and able to
@@ -35,18 +38,23 @@ type record struct {
 	FetchedAt int64  `json:"fetched_ms"`
 	ExpiresAt int64  `json:"expires_ms"`
 	Stored    bool   `json:"stored,omitempty"`
+	NotFound  bool   `json:"not_found,omitempty"`
 }
 
 var (
 	errEntryTooLarge = errors.New("entry too large")
 	errNoSecret      = errors.New("entry has no secret")
+	errNotFoundCreds = errors.New("a not-found entry holds credentials")
 )
 
 // encodeEntry renders e in the file format, newline-terminated. The
 // encoder escapes control characters inside strings, so the final newline
 // is the only one in the file; readEntry relies on that.
 func encodeEntry(e Entry) ([]byte, error) {
-	if e.Secret == "" {
+	switch {
+	case e.NotFound && (e.Secret != "" || e.Username != ""):
+		return nil, errNotFoundCreds
+	case !e.NotFound && e.Secret == "":
 		return nil, errNoSecret
 	}
 	data, err := json.Marshal(record{
@@ -57,6 +65,7 @@ func encodeEntry(e Entry) ([]byte, error) {
 		FetchedAt: e.FetchedAt.UnixMilli(),
 		ExpiresAt: e.ExpiresAt.UnixMilli(),
 		Stored:    e.Stored,
+		NotFound:  e.NotFound,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("encode entry: %w", err)
@@ -82,7 +91,10 @@ func decodeEntry(data []byte) (Entry, error) {
 	if r.V != formatVersion {
 		return Entry{}, fmt.Errorf("%w: format version %d, want %d", ErrMiss, r.V, formatVersion)
 	}
-	if r.Secret == "" {
+	switch {
+	case r.NotFound && (r.Secret != "" || r.Username != ""):
+		return Entry{}, fmt.Errorf("%w: %w", ErrMiss, errNotFoundCreds)
+	case !r.NotFound && r.Secret == "":
 		return Entry{}, fmt.Errorf("%w: %w", ErrMiss, errNoSecret)
 	}
 	return Entry{
@@ -92,6 +104,7 @@ func decodeEntry(data []byte) (Entry, error) {
 		FetchedAt: time.UnixMilli(r.FetchedAt),
 		ExpiresAt: time.UnixMilli(r.ExpiresAt),
 		Stored:    r.Stored,
+		NotFound:  r.NotFound,
 	}, nil
 }
 
@@ -129,6 +142,8 @@ func decodeRecord(data []byte) (r record, ok bool) {
 			r.ExpiresAt, ok = p.int()
 		case "stored":
 			r.Stored, ok = p.bool()
+		case "not_found":
+			r.NotFound, ok = p.bool()
 		default:
 			ok = false
 		}

@@ -79,9 +79,9 @@ func (h *Helper) Get(ctx context.Context, serverURL string) (Token, error) {
 	key := tokenKey(reg, id)
 	if e, err := h.cache().Get(key); err == nil && e.Fresh(now) {
 		if debug {
-			h.log().Debug("cache hit", "host", reg.Host, "identity", id.Source, "expires", e.ExpiresAt)
+			h.log().Debug("cache hit", "host", reg.Host, "identity", id.Source, "expires", e.ExpiresAt, "notFound", e.NotFound)
 		}
-		return tokenOf(e), nil
+		return served(reg, id, e)
 	}
 
 	unlock, stored, err := h.cache().LockOrFresh(ctx, key)
@@ -90,7 +90,7 @@ func (h *Helper) Get(ctx context.Context, serverURL string) (Token, error) {
 	}
 	if stored != nil {
 		h.log().Debug("cache hit while waiting for the lock", "host", reg.Host)
-		return tokenOf(*stored), nil
+		return served(reg, id, *stored)
 	}
 	defer unlock()
 
@@ -98,13 +98,21 @@ func (h *Helper) Get(ctx context.Context, serverURL string) (Token, error) {
 	cached, cerr := h.cache().Get(key)
 	if cerr == nil && cached.Fresh(h.now()) {
 		h.log().Debug("cache hit after lock", "host", reg.Host)
-		return tokenOf(cached), nil
+		return served(reg, id, cached)
 	}
 
 	requested := h.now()
 	tok, err := h.Fetcher.Fetch(ctx, FetchRequest{ServerURL: reg.Host, Selection: sel, Deadline: deadline(ctx)})
 	if err != nil {
-		if cerr == nil && cached.Usable(h.now()) {
+		if reg.Public && errors.Is(err, ErrNoCredentials) {
+			// Anonymous pulls from ECR Public work, and nothing will change
+			// that answer until the identity does (a new fingerprint, so a
+			// new key): remember it, so later pulls do not pay for the
+			// fetch and a fruitless IMDS probe each time.
+			h.putNotFound(key, reg, requested)
+			return Token{}, err
+		}
+		if cerr == nil && !cached.NotFound && cached.Usable(h.now()) {
 			h.warnf("ecrlogin: warning: %s: could not refresh the token, serving the cached one (valid until %s): %v",
 				reg.Host, cached.ExpiresAt.Local().Format(time.RFC3339), err)
 			return tokenOf(cached), nil
@@ -228,6 +236,26 @@ func endpointVariant(reg Registry) string {
 		return "fips=false,dualstack=true"
 	}
 	return "fips=false,dualstack=false"
+}
+
+// NotFoundLifetime is how long "no AWS credentials" is remembered for an
+// ECR Public host: by the freshness rule, it is served for half of that.
+const NotFoundLifetime = 20 * time.Minute
+
+func (h *Helper) putNotFound(key string, reg Registry, now time.Time) {
+	err := h.cache().Put(key, cache.Entry{ServerURL: reg.Host, FetchedAt: now, ExpiresAt: now.Add(NotFoundLifetime), NotFound: true})
+	if err != nil {
+		h.log().Warn("could not cache the anonymous answer", "host", reg.Host, "err", err)
+	}
+}
+
+// served is what a cached entry answers: its credentials, or for a
+// NotFound entry the error that found nothing.
+func served(reg Registry, id Identity, e cache.Entry) (Token, error) {
+	if e.NotFound {
+		return Token{}, &Error{Host: reg.Host, Code: CodeNoCredentials, Message: "no AWS credentials found (remembered)", Source: id.Source}
+	}
+	return tokenOf(e), nil
 }
 
 func tokenOf(e cache.Entry) Token {
