@@ -38,9 +38,12 @@ type Identity struct {
 
 // identityEnv lists the environment variables that decide which principal
 // the AWS SDK's default credential chain ends up as, or where it asks for
-// tokens. Secrets (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) are left out on
-// purpose: the key id already names the principal, and secrets go nowhere,
-// not even into a hash.
+// tokens. The secrets in the environment (AWS_SECRET_ACCESS_KEY,
+// AWS_SESSION_TOKEN) are left out: the key id already names the principal.
+// The credentials file, by contrast, is hashed whole, secrets and all,
+// because picking the profile out of it would mean parsing it; only the
+// SHA-256 of that hash ever reaches a cache file name, which reveals
+// nothing, and nothing of the file is stored.
 var identityEnv = []string{
 	"AWS_ACCESS_KEY_ID",
 	"AWS_PROFILE",
