@@ -141,6 +141,20 @@ func fetchECRPublic(ctx context.Context, cfg aws.Config, _ []string) ([]issued, 
 	return []issued{{token: aws.ToString(d.AuthorizationToken), expiresAt: aws.ToTime(d.ExpiresAt)}}, nil
 }
 
+// checkCalls compares recorded calls with want, ignoring arrival times.
+func checkCalls(t *testing.T, calls, want []fakeaws.Call) {
+	t.Helper()
+	if len(calls) != len(want) {
+		t.Fatalf("Calls() = %+v, want %d calls", calls, len(want))
+	}
+	for i := range want {
+		want[i].Time = calls[i].Time
+		if !callsEqual(calls[i], want[i]) {
+			t.Errorf("Calls()[%d] = %+v, want %+v", i, calls[i], want[i])
+		}
+	}
+}
+
 func callsEqual(a, b fakeaws.Call) bool {
 	return a.Service == b.Service && a.Action == b.Action && a.Region == b.Region &&
 		a.SigningService == b.SigningService && a.AccessKeyID == b.AccessKeyID &&

@@ -72,15 +72,7 @@ aws_secret_access_key = `+baseSecret+`
 			AccessKeyID: creds.AccessKeyID, Verified: true, RoleARN: deployRole, Status: 200,
 		},
 	}
-	if len(calls) != len(want) {
-		t.Fatalf("Calls() = %+v, want %d calls", calls, len(want))
-	}
-	for i := range want {
-		want[i].Time = calls[i].Time
-		if !callsEqual(calls[i], want[i]) {
-			t.Errorf("Calls()[%d] = %+v, want %+v", i, calls[i], want[i])
-		}
-	}
+	checkCalls(t, calls, want)
 
 	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
@@ -124,15 +116,7 @@ func TestAssumeRoleWithWebIdentity(t *testing.T) {
 			AccessKeyID: creds.AccessKeyID, Verified: true, RoleARN: deployRole, Status: 200,
 		},
 	}
-	if len(calls) != len(want) {
-		t.Fatalf("Calls() = %+v, want %d calls", calls, len(want))
-	}
-	for i := range want {
-		want[i].Time = calls[i].Time
-		if !callsEqual(calls[i], want[i]) {
-			t.Errorf("Calls()[%d] = %+v, want %+v", i, calls[i], want[i])
-		}
-	}
+	checkCalls(t, calls, want)
 }
 
 func TestAssumeRoleIssuesUniqueKeys(t *testing.T) {
