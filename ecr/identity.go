@@ -10,11 +10,19 @@ import (
 )
 
 // Selection is what picks the AWS identity for a registry beyond the
-// process environment: a named profile chosen for that registry. It is
-// empty today; the per-registry configuration file fills it in, and since
-// it selects the identity it is part of every cache key.
+// process environment: the per-registry configuration's choices (a named
+// profile, a role to assume with it, and how). Since it selects the
+// identity it is part of every cache key. The zero Selection means the
+// default credential chain.
 type Selection struct {
 	Profile string `json:"profile,omitempty"`
+	// RoleARN is a role assumed with the profile's (or the default
+	// chain's) credentials; ExternalID and RoleSessionName go with the
+	// AssumeRole call, MFASerial makes it ask for a code.
+	RoleARN         string `json:"roleARN,omitempty"`
+	ExternalID      string `json:"externalID,omitempty"`
+	RoleSessionName string `json:"roleSessionName,omitempty"`
+	MFASerial       string `json:"mfaSerial,omitempty"`
 }
 
 // Identity says which AWS identity a request for a registry runs as, worked
@@ -84,6 +92,13 @@ func ResolveIdentity(getenv func(string) string, sel Selection) Identity {
 	// through that buffer's spare room.
 	fp := fingerprint{h: sha256.New(), buf: make([]byte, 0, fingerprintBuffer)}
 	fp.field("selection.profile", sel.Profile)
+	// Fields added after the first release are framed only when set, so
+	// that every fingerprint, and every cache key, made before they
+	// existed stays what it was.
+	fp.optional("selection.role_arn", sel.RoleARN)
+	fp.optional("selection.external_id", sel.ExternalID)
+	fp.optional("selection.role_session_name", sel.RoleSessionName)
+	fp.optional("selection.mfa_serial", sel.MFASerial)
 	for _, name := range identityEnv {
 		fp.field(name, getenv(name))
 	}
@@ -156,6 +171,13 @@ type fingerprint struct {
 func (f *fingerprint) field(name, value string) {
 	f.buf = append(f.buf, name...)
 	f.frame(value)
+}
+
+// optional frames a field only when it has a value.
+func (f *fingerprint) optional(name, value string) {
+	if value != "" {
+		f.field(name, value)
+	}
 }
 
 // frame appends "=LEN:VALUE\n"; "file" framing differs only in the name.
