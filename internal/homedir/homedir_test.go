@@ -30,4 +30,3 @@ func TestDirWithoutHOME(t *testing.T) {
 		t.Errorf("Dir() with HOME unset = %q, want os/user's %q", got, u.HomeDir)
 	}
 }
-
