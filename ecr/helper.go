@@ -43,19 +43,26 @@ type Helper struct {
 	// ECR never touches the disk. Nil, or a nil result, runs uncached.
 	Cache   func() *cache.Cache
 	Fetcher Fetcher
-	Getenv  func(string) string // the environment that selects the AWS identity
-	// Select returns the identity selection for a registry (the
-	// per-registry configuration); nil selects by environment alone.
-	Select func(Registry) Selection
-	Log    *slog.Logger // nil discards
-	Warn   io.Writer    // where the stale-token warning goes (stderr); nil drops it
-	Now    func() time.Time
+	// Resolve maps the server URL docker sent to the ECR registry that
+	// serves it and the identity selection for it: the host rules, then
+	// the per-registry configuration (aliases, profiles, roles). It
+	// returns an error wrapping ErrNotECR for a host that is neither ECR
+	// nor a configured alias. Nil uses ParseHost and the default chain.
+	//
+	// The identity itself is read from the process environment and the
+	// AWS files it names (see ResolveIdentity), never from a copy: that
+	// is what the AWS SDK will read when it fetches, in this process or
+	// in `ecrlogin fetch`, which inherits this environment.
+	Resolve func(serverURL string) (Registry, Selection, error)
+	Log     *slog.Logger // nil discards
+	Warn    io.Writer    // where the stale-token warning goes (stderr); nil drops it
+	Now     func() time.Time
 }
 
 // Get returns the credentials for a registry host. A host that is not ECR
 // gets an error wrapping ErrNotECR, without any I/O.
 func (h *Helper) Get(ctx context.Context, serverURL string) (Token, error) {
-	reg, err := ParseHost(serverURL)
+	reg, sel, err := h.resolve(serverURL)
 	if err != nil {
 		return Token{}, err
 	}
@@ -74,8 +81,7 @@ func (h *Helper) Get(ctx context.Context, serverURL string) (Token, error) {
 		return tokenOf(e), nil
 	}
 
-	sel := h.selection(reg)
-	id := ResolveIdentity(h.getenv, sel)
+	id := ResolveIdentity(sel)
 	key := tokenKey(reg, id)
 	if e, err := h.cache().Get(key); err == nil && e.Fresh(now) {
 		if debug {
@@ -177,11 +183,11 @@ func (h *Helper) Store(ctx context.Context, serverURL, username, secret string) 
 // identity. Nothing to forget is not an error, and neither is a host that
 // is not ECR: nothing of it can be here.
 func (h *Helper) Erase(ctx context.Context, serverURL string) error {
-	reg, err := ParseHost(serverURL)
+	reg, sel, err := h.resolve(serverURL)
 	if err != nil {
 		return nil
 	}
-	id := ResolveIdentity(h.getenv, h.selection(reg))
+	id := ResolveIdentity(sel)
 	for _, key := range []string{storedKey(reg), tokenKey(reg, id)} {
 		if err := h.cache().Delete(key); err != nil {
 			return &Error{Host: reg.Host, Message: "erasing credentials: " + err.Error()}
@@ -282,11 +288,12 @@ func (h *Helper) cache() *cache.Cache {
 	return h.Cache()
 }
 
-func (h *Helper) selection(reg Registry) Selection {
-	if h.Select == nil {
-		return Selection{}
+func (h *Helper) resolve(serverURL string) (Registry, Selection, error) {
+	if h.Resolve != nil {
+		return h.Resolve(serverURL)
 	}
-	return h.Select(reg)
+	reg, err := ParseHost(serverURL)
+	return reg, Selection{}, err
 }
 
 func (h *Helper) now() time.Time {
@@ -294,13 +301,6 @@ func (h *Helper) now() time.Time {
 		return h.Now()
 	}
 	return time.Now()
-}
-
-func (h *Helper) getenv(k string) string {
-	if h.Getenv != nil {
-		return h.Getenv(k)
-	}
-	return ""
 }
 
 func (h *Helper) log() *slog.Logger {

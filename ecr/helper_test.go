@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/testclock"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,8 +51,7 @@ func newRig(t *testing.T, skew time.Duration) *rig {
 	return &rig{
 		h: &ecr.Helper{
 			Cache:   func() *cache.Cache { return c },
-			Fetcher: &fetch.Fetcher{Getenv: os.Getenv},
-			Getenv:  os.Getenv,
+			Fetcher: &fetch.Fetcher{},
 			Warn:    warn,
 			Now:     clk.Now,
 		},
@@ -199,7 +197,7 @@ func BenchmarkGetHit(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := &ecr.Helper{Cache: func() *cache.Cache { return c }, Getenv: os.Getenv}
+	h := &ecr.Helper{Cache: func() *cache.Cache { return c }}
 	h.Fetcher = fetcherFunc(func(context.Context, ecr.FetchRequest) (ecr.Token, error) {
 		return ecr.Token{Username: "AWS", Secret: strings.Repeat("s", 2000), ExpiresAt: time.Now().Add(12 * time.Hour)}, nil
 	})

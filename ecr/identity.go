@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/homedir"
 )
 
 // Selection is what picks the AWS identity for a registry beyond the
@@ -82,11 +84,18 @@ var identityEnv = []string{
 const maxConfigFile = 1 << 20
 
 // ResolveIdentity works out the identity a request will run as. It reads the
-// environment through getenv and hashes the AWS shared config and
-// credentials files whole rather than parsing the profile out of them:
-// exact, cheap (two small reads), and it can never confuse two identities,
-// at the price of one extra fetch after any edit to those files.
-func ResolveIdentity(getenv func(string) string, sel Selection) Identity {
+// process environment (os.Getenv), because that is what the AWS SDK reads
+// when it fetches, and finds the AWS files by the SDK's own rules
+// (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, else under homedir.Dir),
+// so the fingerprint covers exactly what will select the identity. The
+// files are hashed whole rather than parsed for the profile: exact, cheap
+// (two small reads), and it can never confuse two identities, at the price
+// of one extra fetch after any edit to them.
+func ResolveIdentity(sel Selection) Identity {
+	return resolveIdentity(os.Getenv, homedir.Dir, sel)
+}
+
+func resolveIdentity(getenv func(string) string, home func() string, sel Selection) Identity {
 	// Every get runs this, hits included, so the inputs are framed into one
 	// buffer by hand (fmt would allocate per field) and the files are read
 	// through that buffer's spare room.
@@ -102,17 +111,17 @@ func ResolveIdentity(getenv func(string) string, sel Selection) Identity {
 	for _, name := range identityEnv {
 		fp.field(name, getenv(name))
 	}
-	home := ""
+	dir := ""
 	for _, f := range [...]struct{ env, name string }{
 		{"AWS_CONFIG_FILE", "config"},
 		{"AWS_SHARED_CREDENTIALS_FILE", "credentials"},
 	} {
 		path := getenv(f.env)
 		if path == "" {
-			if home == "" {
-				home = homeDir(getenv)
+			if dir == "" {
+				dir = home()
 			}
-			path = filepath.Join(home, ".aws", f.name)
+			path = filepath.Join(dir, ".aws", f.name)
 		}
 		fp.file(path)
 	}
@@ -230,11 +239,4 @@ func (f *fingerprint) sum() string {
 	var out [2 * sha256.Size]byte
 	hex.Encode(out[:], f.h.Sum(sum[:0]))
 	return string(out[:])
-}
-
-func homeDir(getenv func(string) string) string {
-	if h := getenv("HOME"); h != "" {
-		return h
-	}
-	return getenv("USERPROFILE")
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -25,10 +27,7 @@ func referenceFingerprint(getenv func(string) string, sel ecr.Selection, names [
 	for _, name := range names {
 		field(name, getenv(name))
 	}
-	home := getenv("HOME")
-	if home == "" {
-		home = getenv("USERPROFILE")
-	}
+	home := sdkHome(getenv)
 	for _, f := range []struct{ env, def string }{
 		{"AWS_CONFIG_FILE", filepath.Join(home, ".aws", "config")},
 		{"AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, ".aws", "credentials")},
@@ -48,6 +47,32 @@ func referenceFingerprint(getenv func(string) string, sel ecr.Selection, names [
 		fmt.Fprintf(h, "\nsize=%d\n", n)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// sdkHome is the AWS SDK's home-directory rule, written with the calls the
+// SDK makes (os.UserHomeDir, then os/user), as the environment getenv
+// describes is the process's.
+func sdkHome(getenv func(string) string) string {
+	if runtime.GOOS == "windows" {
+		if h := getenv("USERPROFILE"); h != "" {
+			return h
+		}
+	} else if h := getenv("HOME"); h != "" {
+		return h
+	}
+	if u, err := user.Current(); err == nil {
+		return u.HomeDir
+	}
+	return ""
+}
+
+// setEnv makes env the process's identity environment: every variable
+// the fingerprint reads, and HOME and USERPROFILE, set to env's value or
+// to empty.
+func setEnv(t *testing.T, env map[string]string) {
+	for _, k := range append([]string{"HOME", "USERPROFILE", "AWS_SECRET_ACCESS_KEY"}, identityNames...) {
+		t.Setenv(k, env[k])
+	}
 }
 
 // identityNames is the list of variables the fingerprint covers, in order;
@@ -101,7 +126,8 @@ func TestFingerprintStable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			getenv := func(k string) string { return tt.env[k] }
-			got := ecr.ResolveIdentity(getenv, tt.sel).Fingerprint
+			setEnv(t, tt.env)
+			got := ecr.ResolveIdentity(tt.sel).Fingerprint
 			if want := referenceFingerprint(getenv, tt.sel, identityNames); got != want {
 				t.Errorf("ResolveIdentity(%v, %+v).Fingerprint = %s, want %s", tt.env, tt.sel, got, want)
 			}

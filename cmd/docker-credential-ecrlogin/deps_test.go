@@ -20,6 +20,8 @@ func TestFrontDependencies(t *testing.T) {
 		"github.com/docker/docker-credential-helpers/credentials",
 		"github.com/ecrlogin/docker-credential-ecrlogin/cache",
 		"github.com/ecrlogin/docker-credential-ecrlogin/ecr",
+		"github.com/ecrlogin/docker-credential-ecrlogin/internal/engine",
+		"github.com/ecrlogin/docker-credential-ecrlogin/internal/homedir",
 		"github.com/ecrlogin/docker-credential-ecrlogin/internal/settings",
 		"github.com/ecrlogin/docker-credential-ecrlogin/internal/version",
 		"github.com/ecrlogin/docker-credential-ecrlogin/cmd/docker-credential-ecrlogin",

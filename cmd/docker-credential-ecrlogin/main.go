@@ -10,12 +10,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 
 	"github.com/docker/docker-credential-helpers/credentials"
-	"github.com/ecrlogin/docker-credential-ecrlogin/cache"
 	"github.com/ecrlogin/docker-credential-ecrlogin/ecr"
-	"github.com/ecrlogin/docker-credential-ecrlogin/internal/settings"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/engine"
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/version"
 )
 
@@ -55,37 +53,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		fmt.Fprintln(stderr, line)
 		return 1
 	}
-	timeout, err := settings.Timeout(getenv)
+	eng, err := engine.New(engine.Options{
+		Getenv:  getenv,
+		Stderr:  stderr,
+		Fetcher: &ecr.CommandFetcher{Stderr: stderr},
+	})
 	if err != nil {
 		return fail(err)
 	}
-	log, err := settings.Logger(getenv, stderr)
-	if err != nil {
-		return fail(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := eng.Context(context.Background())
 	defer cancel()
 
-	openCache := sync.OnceValue(func() *cache.Cache {
-		dir, ok := cache.Dir(getenv)
-		if !ok {
-			return nil
-		}
-		c, err := cache.Open(dir, cache.Options{Logger: log})
-		if err != nil {
-			log.Warn("running without a cache", "err", err)
-			return nil
-		}
-		return c
-	})
 	credentials.Name = "docker-credential-ecrlogin"
 	credentials.Version = version.String()
-	h := &ecr.Helper{
-		Cache:   openCache,
-		Fetcher: &ecr.CommandFetcher{Stderr: stderr},
-		Getenv:  getenv,
-		Log:     log,
-		Warn:    stderr,
-	}
-	return ecr.Serve(ctx, h, args[0], stdin, stdout, stderr)
+	return ecr.Serve(ctx, eng.Helper, args[0], stdin, stdout, stderr)
 }

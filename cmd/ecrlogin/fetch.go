@@ -50,7 +50,7 @@ func runFetch(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv f
 
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	f := &fetch.Fetcher{Getenv: getenv, Log: log}
+	f := &fetch.Fetcher{Log: log}
 	tok, err := f.Fetch(ctx, req)
 	if err != nil {
 		e, ok := err.(*ecr.Error)

@@ -26,10 +26,11 @@ import (
 // else provides credentials.
 const imdsBudget = time.Second
 
-// Fetcher gets tokens in process with the AWS SDK.
+// Fetcher gets tokens in process with the AWS SDK, which reads the
+// process environment and the AWS files it names; so does the identity
+// in its messages (ecr.ResolveIdentity). It is safe for concurrent use.
 type Fetcher struct {
-	Getenv func(string) string // the environment the SDK reads (os.Getenv)
-	Log    *slog.Logger        // nil discards
+	Log *slog.Logger // nil discards
 }
 
 var _ ecr.Fetcher = (*Fetcher)(nil)
@@ -47,7 +48,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, e
 		ctx, cancel = context.WithDeadline(ctx, req.Deadline)
 		defer cancel()
 	}
-	id := ecr.ResolveIdentity(f.getenv, req.Selection)
+	id := ecr.ResolveIdentity(req.Selection)
 	fail := func(code, msg, hint string) error {
 		return &ecr.Error{Host: reg.Host, Code: code, Message: msg, Source: id.Source, Hint: hint}
 	}
@@ -237,13 +238,6 @@ func rootCause(err error) string {
 		msg = uerr.Err.Error()
 	}
 	return ecr.OneLine(strings.TrimSpace(msg))
-}
-
-func (f *Fetcher) getenv(k string) string {
-	if f.Getenv != nil {
-		return f.Getenv(k)
-	}
-	return ""
 }
 
 func (f *Fetcher) log() *slog.Logger {

@@ -49,7 +49,7 @@ func fetchFor(t *testing.T, host string, timeout time.Duration) (ecr.Token, erro
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	f := &fetch.Fetcher{Getenv: os.Getenv}
+	f := &fetch.Fetcher{}
 	return f.Fetch(ctx, ecr.FetchRequest{ServerURL: host})
 }
 

@@ -95,7 +95,7 @@ func run(ctx context.Context, opts options, out io.Writer, setenv func(key, valu
 	}
 
 	reg0, _ := ecr.ParseHost(host)
-	identity := ecr.ResolveIdentity(os.Getenv, ecr.Selection{})
+	identity := ecr.ResolveIdentity(ecr.Selection{})
 	p.blank()
 	p.field("registry", fmt.Sprintf("%s (account %s, region %s)", host, reg0.Account, reg0.Region))
 	p.field("", fmt.Sprintf("a local OCI registry on %s that, like ECR, lets in only user AWS with a password ECR issued", reg.Addr()))
