@@ -25,6 +25,12 @@ type Selection struct {
 	ExternalID      string `json:"externalID,omitempty"`
 	RoleSessionName string `json:"roleSessionName,omitempty"`
 	MFASerial       string `json:"mfaSerial,omitempty"`
+	// ServiceAccount names, for the kubelet's service-account mode, the
+	// Kubernetes service account whose token is exchanged for RoleARN
+	// (AssumeRoleWithWebIdentity): "namespace/name/uid". It is part of
+	// the key so that no service account is served another's token; the
+	// token itself is never in a Selection.
+	ServiceAccount string `json:"serviceAccount,omitempty"`
 }
 
 // Identity says which AWS identity a request for a registry runs as, worked
@@ -108,6 +114,7 @@ func resolveIdentity(getenv func(string) string, home func() string, sel Selecti
 	fp.optional("selection.external_id", sel.ExternalID)
 	fp.optional("selection.role_session_name", sel.RoleSessionName)
 	fp.optional("selection.mfa_serial", sel.MFASerial)
+	fp.optional("selection.service_account", sel.ServiceAccount)
 	for _, name := range identityEnv {
 		fp.field(name, getenv(name))
 	}

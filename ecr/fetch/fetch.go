@@ -31,6 +31,12 @@ const imdsBudget = time.Second
 // in its messages (ecr.ResolveIdentity). It is safe for concurrent use.
 type Fetcher struct {
 	Log *slog.Logger // nil discards
+	// Credentials, when set, replaces the credential chain for every
+	// fetch: it gets the loaded configuration (region, endpoints, HTTP
+	// client) and returns the provider to sign the ECR call with. The
+	// kubelet's service-account mode uses it to exchange the pod's token
+	// with AssumeRoleWithWebIdentity. Nil uses the default chain.
+	Credentials func(cfg aws.Config) aws.CredentialsProvider
 }
 
 var _ ecr.Fetcher = (*Fetcher)(nil)
@@ -61,6 +67,10 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, e
 			return ecr.Token{}, fail("", fmt.Sprintf("AWS profile %q does not exist", notExist.Profile), "check AWS_PROFILE and ~/.aws/config")
 		}
 		return ecr.Token{}, fail("", "loading AWS config: "+err.Error(), "")
+	}
+
+	if f.Credentials != nil {
+		cfg.Credentials = aws.NewCredentialsCache(f.Credentials(cfg))
 	}
 
 	// Credentials first, on their own, so that a failure says which half
