@@ -5,18 +5,33 @@ import (
 	"strings"
 )
 
-// ErrNotECR reports a server URL that is not an ECR registry. The helper
-// answers such hosts with the protocol's not-found error, so docker carries
-// on with whatever else it has.
+// ErrNotECR reports a server URL that is not an ECR registry (nor an alias
+// the per-registry configuration names). The helper answers such hosts
+// with the protocol's not-found error, so docker carries on with whatever
+// else it has; a keychain falls through to the next one.
 var ErrNotECR = errors.New("not an ECR registry")
 
-// ErrNoCredentials reports that no AWS credentials could be found at all.
-// For ECR Public that is not a failure: anonymous pulls work, so the helper
-// answers not-found and docker pulls anonymously.
-var ErrNoCredentials = errors.New("no AWS credentials found")
-
-// ErrTimeout reports that ECRLOGIN_TIMEOUT passed before an answer came.
-var ErrTimeout = errors.New("timed out")
+// Sentinels for the failures callers tell apart. An *Error matches the one
+// its Code stands for (see codes), on either side of the process boundary
+// between `ecrlogin fetch` and the front.
+var (
+	// ErrNoCredentials reports that no AWS credentials could be found at
+	// all. For ECR Public that is not a failure: anonymous pulls work, so
+	// the helper answers not-found and docker pulls anonymously.
+	ErrNoCredentials = errors.New("no AWS credentials found")
+	// ErrSSOSessionExpired reports an AWS SSO (IAM Identity Center) token
+	// that is missing, expired or refused: `aws sso login` fixes it.
+	ErrSSOSessionExpired = errors.New("SSO session expired")
+	// ErrAccessDenied reports that AWS refused the identity the call it
+	// made (GetAuthorizationToken, AssumeRole, ...).
+	ErrAccessDenied = errors.New("access denied")
+	// ErrThrottled reports that AWS throttled the calls and retries did
+	// not get through.
+	ErrThrottled = errors.New("throttled")
+	// ErrTimeout reports that ECRLOGIN_TIMEOUT (or the caller's deadline)
+	// passed before an answer came.
+	ErrTimeout = errors.New("timed out")
+)
 
 var errMalformedToken = errors.New("malformed ECR authorization token")
 
@@ -29,30 +44,60 @@ const (
 	CodeTimeout           = "Timeout"
 )
 
+// codes maps each error code to the sentinel it stands for, and says
+// whether the code is shown to people: AWS's codes are (they are what one
+// searches for), ecrlogin's own are not (the message says it better).
+// This table is the one place that mapping lives.
+var codes = map[string]struct {
+	sentinel error
+	shown    bool
+}{
+	CodeNoCredentials:     {ErrNoCredentials, false},
+	CodeSSOSessionExpired: {ErrSSOSessionExpired, false},
+	CodeTimeout:           {ErrTimeout, false},
+
+	"AccessDeniedException":     {ErrAccessDenied, true}, // ECR, ECR Public
+	"AccessDenied":              {ErrAccessDenied, true}, // STS
+	"ThrottlingException":       {ErrThrottled, true},
+	"Throttling":                {ErrThrottled, true}, // STS
+	"TooManyRequestsException":  {ErrThrottled, true}, // SSO
+	"RequestLimitExceeded":      {ErrThrottled, true},
+	"UnauthorizedException":     {ErrSSOSessionExpired, true}, // SSO GetRoleCredentials
+	"ExpiredTokenException":     {nil, true},
+	"InvalidClientTokenId":      {nil, true},
+	"SignatureDoesNotMatch":     {nil, true},
+	"InvalidSignatureException": {nil, true},
+}
+
 // Error is a failure to get a registry token, carrying what a person needs
 // to act on it. It crosses the process boundary between `ecrlogin fetch`
-// and the front as JSON, so it holds text, never a token or a secret.
+// and the front as JSON, so its fields hold text, never a token or a
+// secret; the cause (Err) stays in the process that saw it, and Code
+// stands for it across the boundary.
 type Error struct {
 	Host    string `json:"host"`
 	Code    string `json:"code,omitempty"`   // AWS error code (AccessDeniedException) or one of the Code* constants
 	Message string `json:"message"`          // what went wrong, one line
 	Source  string `json:"source,omitempty"` // the identity source, e.g. `profile "prod"`
 	Hint    string `json:"hint,omitempty"`   // the next step, e.g. "run: aws sso login --profile prod"
+	// Err is the underlying error (a smithy.APIError, an fs.PathError,
+	// a context error), for errors.As and errors.Is in process.
+	Err error `json:"-"`
 }
 
-// Error renders the one line the user sees:
+// Error renders the one line a person reads:
 //
-//	ecrlogin: HOST: CODE: MESSAGE (SOURCE); HINT
+//	HOST: CODE: MESSAGE (SOURCE); HINT
 //
-// with empty parts left out.
+// with empty parts left out. The program name is not part of it: the
+// process boundary adds "ecrlogin: " once, where the line is printed.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("ecrlogin: ")
 	if e.Host != "" {
 		b.WriteString(e.Host)
 		b.WriteString(": ")
 	}
-	if e.Code != "" && e.Code != CodeNoCredentials && e.Code != CodeSSOSessionExpired && e.Code != CodeTimeout {
+	if c, known := codes[e.Code]; e.Code != "" && (!known || c.shown) {
 		b.WriteString(e.Code)
 		b.WriteString(": ")
 	}
@@ -69,16 +114,16 @@ func (e *Error) Error() string {
 	return OneLine(b.String())
 }
 
-// Is lets errors.Is match an Error against the sentinel its code stands for,
-// on either side of the process boundary.
+// Unwrap returns the cause, nil once the error has crossed the process
+// boundary.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is lets errors.Is match an Error against the sentinel its Code stands
+// for, so callers on either side of the process boundary test the same
+// way.
 func (e *Error) Is(target error) bool {
-	switch target {
-	case ErrNoCredentials:
-		return e.Code == CodeNoCredentials
-	case ErrTimeout:
-		return e.Code == CodeTimeout
-	}
-	return false
+	c, ok := codes[e.Code]
+	return ok && c.sentinel != nil && c.sentinel == target
 }
 
 // OneLine folds text onto one line: the protocol's error channel is a
@@ -88,4 +133,14 @@ func OneLine(s string) string {
 		return s
 	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// Prefix is what the process boundary puts before an error line.
+const Prefix = "ecrlogin: "
+
+// Line renders err as the one line a process prints for it: Prefix, then
+// the error, folded onto one line. It is used once, where the line is
+// written, so the prefix never appears twice.
+func Line(err error) string {
+	return Prefix + OneLine(err.Error())
 }

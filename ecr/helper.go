@@ -17,7 +17,7 @@ import (
 const DefaultLifetime = 12 * time.Hour
 
 // Fetcher gets a fresh registry token from ECR. The front's Fetcher runs
-// `ecrlogin fetch` (CommandFetcher); ecrlogin's own runs the AWS SDK in
+// `ecrlogin fetch` (fetchcmd.Client); ecrlogin's own runs the AWS SDK in
 // process.
 type Fetcher interface {
 	Fetch(ctx context.Context, req FetchRequest) (Token, error)

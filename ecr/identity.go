@@ -84,6 +84,13 @@ var identityEnv = []string{
 	"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
 }
 
+// laterIdentityEnv lists variables found to select the identity after the
+// fingerprint was first defined. They are framed only when set, like the
+// later Selection fields, so that existing cache keys stay valid.
+var laterIdentityEnv = []string{
+	"AWS_ENDPOINT_URL_SSO",
+}
+
 // maxConfigFile bounds how much of an AWS config file the fingerprint
 // reads; a larger file still selects an identity, it is only hashed in part
 // together with its size.
@@ -117,6 +124,9 @@ func resolveIdentity(getenv func(string) string, home func() string, sel Selecti
 	fp.optional("selection.service_account", sel.ServiceAccount)
 	for _, name := range identityEnv {
 		fp.field(name, getenv(name))
+	}
+	for _, name := range laterIdentityEnv {
+		fp.optional(name, getenv(name))
 	}
 	dir := ""
 	for _, f := range [...]struct{ env, name string }{

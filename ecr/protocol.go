@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/docker/docker-credential-helpers/credentials"
@@ -33,10 +32,7 @@ func Serve(ctx context.Context, h *Helper, action string, in io.Reader, out, err
 		fmt.Fprintln(out, err)
 		return 1
 	}
-	line := OneLine(err.Error())
-	if !strings.HasPrefix(line, "ecrlogin: ") {
-		line = "ecrlogin: " + line
-	}
+	line := Line(err)
 	fmt.Fprintln(out, line)
 	fmt.Fprintln(errOut, line)
 	return 1

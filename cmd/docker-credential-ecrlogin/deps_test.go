@@ -21,6 +21,7 @@ func TestFrontDependencies(t *testing.T) {
 		"github.com/ecrlogin/docker-credential-ecrlogin/cache",
 		"github.com/ecrlogin/docker-credential-ecrlogin/ecr",
 		"github.com/ecrlogin/docker-credential-ecrlogin/internal/engine",
+		"github.com/ecrlogin/docker-credential-ecrlogin/internal/fetchcmd",
 		"github.com/ecrlogin/docker-credential-ecrlogin/internal/homedir",
 		"github.com/ecrlogin/docker-credential-ecrlogin/internal/settings",
 		"github.com/ecrlogin/docker-credential-ecrlogin/internal/version",

@@ -14,6 +14,7 @@ import (
 	"github.com/docker/docker-credential-helpers/credentials"
 	"github.com/ecrlogin/docker-credential-ecrlogin/ecr"
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/engine"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/fetchcmd"
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/version"
 )
 
@@ -48,7 +49,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	}
 
 	fail := func(err error) int {
-		line := "ecrlogin: " + err.Error()
+		line := ecr.Line(err)
 		fmt.Fprintln(stdout, line)
 		fmt.Fprintln(stderr, line)
 		return 1
@@ -56,7 +57,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	eng, err := engine.New(engine.Options{
 		Getenv:  getenv,
 		Stderr:  stderr,
-		Fetcher: &ecr.CommandFetcher{Stderr: stderr},
+		Fetcher: &fetchcmd.Client{Stderr: stderr},
 	})
 	if err != nil {
 		return fail(err)

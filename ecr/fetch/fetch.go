@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/ecrlogin/docker-credential-ecrlogin/ecr"
 )
@@ -47,7 +49,7 @@ var _ ecr.Fetcher = (*Fetcher)(nil)
 func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, error) {
 	reg, err := ecr.ParseHost(req.ServerURL)
 	if err != nil {
-		return ecr.Token{}, &ecr.Error{Message: err.Error()}
+		return ecr.Token{}, &ecr.Error{Message: err.Error(), Err: err}
 	}
 	if !req.Deadline.IsZero() {
 		var cancel context.CancelFunc
@@ -55,8 +57,8 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, e
 		defer cancel()
 	}
 	id := ecr.ResolveIdentity(req.Selection)
-	fail := func(code, msg, hint string) error {
-		return &ecr.Error{Host: reg.Host, Code: code, Message: msg, Source: id.Source, Hint: hint}
+	fail := func(cause error, code, msg, hint string) error {
+		return &ecr.Error{Host: reg.Host, Code: code, Message: msg, Source: id.Source, Hint: hint, Err: cause}
 	}
 	log := f.log().With("host", reg.Host, "identity", id.Source)
 
@@ -64,9 +66,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, e
 	if err != nil {
 		var notExist config.SharedConfigProfileNotExistError
 		if errors.As(err, &notExist) {
-			return ecr.Token{}, fail("", fmt.Sprintf("AWS profile %q does not exist", notExist.Profile), "check AWS_PROFILE and ~/.aws/config")
+			return ecr.Token{}, fail(err, "", fmt.Sprintf("AWS profile %q does not exist", notExist.Profile), "check AWS_PROFILE and ~/.aws/config")
 		}
-		return ecr.Token{}, fail("", "loading AWS config: "+err.Error(), "")
+		return ecr.Token{}, fail(err, "", "loading AWS config: "+err.Error(), "")
 	}
 
 	if f.Credentials != nil {
@@ -97,13 +99,13 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, e
 	tok, err := getToken(ctx, cfg, reg)
 	if err != nil {
 		if ctx.Err() != nil {
-			return ecr.Token{}, fail(ecr.CodeTimeout, "timed out waiting for ECR GetAuthorizationToken at "+endpoint, "raise ECRLOGIN_TIMEOUT, or check the network path to that endpoint")
+			return ecr.Token{}, fail(err, ecr.CodeTimeout, "timed out waiting for ECR GetAuthorizationToken at "+endpoint, "raise ECRLOGIN_TIMEOUT, or check the network path to that endpoint")
 		}
 		var apiErr smithy.APIError
 		if errors.As(err, &apiErr) {
-			return ecr.Token{}, fail(apiErr.ErrorCode(), apiErr.ErrorMessage(), "")
+			return ecr.Token{}, fail(err, apiErr.ErrorCode(), apiErr.ErrorMessage(), "")
 		}
-		return ecr.Token{}, fail("", "calling ECR GetAuthorizationToken: "+rootCause(err), "")
+		return ecr.Token{}, fail(err, "", "calling ECR GetAuthorizationToken: "+rootCause(err), "")
 	}
 	log.Debug("got a token", "took", time.Since(start), "expires", tok.ExpiresAt)
 	return tok, nil
@@ -212,31 +214,82 @@ func getToken(ctx context.Context, cfg aws.Config, reg ecr.Registry) (ecr.Token,
 	return ecr.DecodeAuthorizationToken(*authToken, *expiresAt)
 }
 
+// failFunc builds the *ecr.Error for a failed fetch.
+type failFunc func(cause error, code, msg, hint string) error
+
 // credentialError explains a failure of the credential chain in the terms
 // the user needs to fix it.
-func credentialError(ctx context.Context, err error, cfg aws.Config, id ecr.Identity, log *slog.Logger, fail func(code, msg, hint string) error) error {
+func credentialError(ctx context.Context, err error, cfg aws.Config, id ecr.Identity, log *slog.Logger, fail failFunc) error {
 	log.Debug("resolving AWS credentials failed", "err", err)
-	var ssoErr *ssocreds.InvalidTokenError
 	var apiErr smithy.APIError
 	switch {
 	case ctx.Err() != nil:
-		return fail(ecr.CodeTimeout, "timed out resolving AWS credentials", "raise ECRLOGIN_TIMEOUT, or run with ECRLOGIN_LOG=debug to see where it waits")
-	case errors.As(err, &ssoErr) || aws.IsCredentialsProvider(cfg.Credentials, (*ssocreds.Provider)(nil)):
-		// Whatever the SSO provider says (no cached token, an expired one,
-		// a refresh refused), the fix is the same: log in again.
-		profile := id.Profile
-		if profile == "" {
-			profile = "default"
-		}
-		return fail(ecr.CodeSSOSessionExpired, "SSO session expired", "run: aws sso login --profile "+profile)
+		return fail(err, ecr.CodeTimeout, "timed out resolving AWS credentials", "raise ECRLOGIN_TIMEOUT, or run with ECRLOGIN_LOG=debug to see where it waits")
+	case aws.IsCredentialsProvider(cfg.Credentials, (*ssocreds.Provider)(nil)):
+		return ssoError(err, id, fail)
 	case aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil)):
 		// Nothing in the environment or the profile named credentials, so
 		// the chain fell through to the instance role, and there is none.
-		return fail(ecr.CodeNoCredentials, "no AWS credentials found", "set AWS_PROFILE, or see README#credentials")
+		return fail(err, ecr.CodeNoCredentials, "no AWS credentials found", "set AWS_PROFILE, or see README#credentials")
 	case errors.As(err, &apiErr):
-		return fail(apiErr.ErrorCode(), "getting AWS credentials: "+apiErr.ErrorMessage(), "")
+		return fail(err, apiErr.ErrorCode(), "getting AWS credentials: "+apiErr.ErrorMessage(), "")
 	}
-	return fail("", "getting AWS credentials: "+rootCause(err), "")
+	return fail(err, "", "getting AWS credentials: "+rootCause(err), "")
+}
+
+// ssoLoginCodes are the SSO and SSO OIDC answers that mean the session
+// itself is gone: the portal refused the token, or the token could not be
+// refreshed. Logging in again is the fix for these and nothing else.
+var ssoLoginCodes = map[string]bool{
+	"UnauthorizedException":       true, // GetRoleCredentials: token expired or revoked
+	"InvalidGrantException":       true, // CreateToken: refresh token expired
+	"ExpiredTokenException":       true,
+	"InvalidClientException":      true, // the client registration expired
+	"UnauthorizedClientException": true,
+}
+
+// ssoError explains a failure of the SSO credential provider. Only a
+// token that is missing, expired or refused sends the user to
+// `aws sso login`; a failure to reach the portal, or its own failure, says
+// what happened and where, since logging in again would not help.
+func ssoError(err error, id ecr.Identity, fail failFunc) error {
+	profile := id.Profile
+	if profile == "" {
+		profile = "default"
+	}
+	login := "run: aws sso login --profile " + profile
+	var invalid *ssocreds.InvalidTokenError
+	var apiErr smithy.APIError
+	switch {
+	case errors.As(err, &invalid), errors.Is(err, fs.ErrNotExist):
+		return fail(err, ecr.CodeSSOSessionExpired, "SSO session expired", login)
+	case errors.As(err, &apiErr) && ssoLoginCodes[apiErr.ErrorCode()]:
+		return fail(err, ecr.CodeSSOSessionExpired, "SSO session expired or revoked: "+apiErr.ErrorCode()+": "+apiErr.ErrorMessage(), login)
+	case errors.As(err, &apiErr):
+		return fail(err, apiErr.ErrorCode(), "AWS SSO"+at(err)+" failed: "+apiErr.ErrorMessage(), "")
+	}
+	if host := at(err); host != "" {
+		return fail(err, "", "reaching AWS SSO"+host+": "+rootCause(err), "check the network path or proxy to that endpoint")
+	}
+	// Neither the portal's answer nor the network: the token cache itself
+	// (unreadable, or expired with nothing to refresh it by).
+	return fail(err, ecr.CodeSSOSessionExpired, "SSO session unusable: "+rootCause(err), login)
+}
+
+// at names the host a failed AWS call went to, as " at HOST", or "" when
+// the error does not say.
+func at(err error) string {
+	var respErr *smithyhttp.ResponseError
+	if errors.As(err, &respErr) && respErr.Response != nil && respErr.Response.Request != nil {
+		return " at " + respErr.Response.Request.URL.Host
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		if u, perr := url.Parse(uerr.URL); perr == nil && u.Host != "" {
+			return " at " + u.Host
+		}
+	}
+	return ""
 }
 
 // rootCause strips the SDK's operation wrappers down to the message that

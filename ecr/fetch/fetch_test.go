@@ -2,6 +2,8 @@ package fetch_test
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
 	"net"
 	"os"
@@ -225,11 +227,13 @@ sso_start_url = https://corp.awsapps.com/start
 sso_region = us-east-1
 `)
 		_, err := fetchFor(t, host, 30*time.Second)
-		want := "ecrlogin: " + host + `: SSO session expired (profile "prod"); run: aws sso login --profile prod`
+		want := host + `: SSO session expired (profile "prod"); run: aws sso login --profile prod`
 		if err == nil || err.Error() != want {
 			t.Errorf("Fetch with no SSO session = %v, want %q", err, want)
 		}
 	})
+
+	t.Run("SSO failures", testSSOFailures)
 
 	t.Run("assume role denied", func(t *testing.T) {
 		fake := withFake(t)
@@ -297,4 +301,93 @@ func writeFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// testSSOFailures drives the SDK's SSO provider against the fake SSO
+// portal with a logged-in session on disk. Only a session the portal
+// refuses sends the user to `aws sso login`; a portal that fails or cannot
+// be reached is reported as what it is, with the host, because logging in
+// again would not fix it.
+func testSSOFailures(t *testing.T) {
+	const host = "111122223333.dkr.ecr.us-east-1.amazonaws.com"
+	const login = "aws sso login"
+	tests := []struct {
+		name      string
+		fault     *fakeaws.Fault
+		closed    bool // point the SSO endpoint at a closed port
+		want      []string
+		wantLogin bool
+		sentinel  error
+	}{
+		{name: "logged in", want: nil},
+		{name: "session revoked", fault: &fakeaws.Fault{Status: 401, Code: "UnauthorizedException", Message: "Session token not found or invalid"},
+			want: []string{"SSO session expired or revoked", `(profile "prod")`}, wantLogin: true, sentinel: ecr.ErrSSOSessionExpired},
+		{name: "portal fails", fault: &fakeaws.Fault{Status: 500, Code: "InternalServerException", Message: "portal down (fakeaws)"},
+			want: []string{"InternalServerException: AWS SSO at 127.0.0.1:", "portal down (fakeaws)"}},
+		{name: "portal unreachable", closed: true,
+			want: []string{"reaching AWS SSO at 127.0.0.1:1: ", "connection refused"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := withFake(t)
+			home := os.Getenv("HOME")
+			t.Setenv("AWS_ACCESS_KEY_ID", "")
+			t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+			t.Setenv("AWS_PROFILE", "prod")
+			writeSSOSession(t, home, "corp", "sso-access-token", time.Now().Add(time.Hour))
+			fake.SSOTokens = map[string]bool{"sso-access-token": true}
+			if tt.fault != nil {
+				fake.SetFault("GetRoleCredentials", *tt.fault)
+			}
+			if tt.closed {
+				t.Setenv("AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:1")
+			}
+			_, err := fetchFor(t, host, 30*time.Second)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Fetch with a live SSO session = %v", err)
+				}
+				calls := fake.Calls()
+				last := calls[len(calls)-1]
+				if last.Service != fakeaws.ServiceECR || !last.Verified || !strings.HasPrefix(last.AccessKeyID, "ASIA") {
+					t.Errorf("ECR call = %+v; want one signed with the SSO role's credentials", last)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Fetch succeeded; want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Fetch = %q; want it to contain %q", err, w)
+				}
+			}
+			if got := strings.Contains(err.Error(), login); got != tt.wantLogin {
+				t.Errorf("Fetch = %q; mentions %q = %t, want %t", err, login, got, tt.wantLogin)
+			}
+			if tt.sentinel != nil && !errors.Is(err, tt.sentinel) {
+				t.Errorf("errors.Is(%v, %v) = false", err, tt.sentinel)
+			}
+			if strings.Contains(err.Error(), "sso-access-token") {
+				t.Errorf("the error leaks the SSO access token: %q", err)
+			}
+		})
+	}
+}
+
+// writeSSOSession writes the profile "prod" for an SSO session named
+// session and the token `aws sso login` would have cached for it.
+func writeSSOSession(t *testing.T, home, session, token string, expires time.Time) {
+	t.Helper()
+	writeFile(t, filepath.Join(home, ".aws", "config"), `[profile prod]
+sso_session = `+session+`
+sso_account_id = 111122223333
+sso_role_name = Deploy
+[sso-session `+session+`]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+`)
+	sum := sha1.Sum([]byte(session))
+	writeFile(t, filepath.Join(home, ".aws", "sso", "cache", hex.EncodeToString(sum[:])+".json"),
+		`{"accessToken":"`+token+`","expiresAt":"`+expires.UTC().Format(time.RFC3339)+`","region":"us-east-1","startUrl":"https://corp.awsapps.com/start"}`)
 }

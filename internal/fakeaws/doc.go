@@ -11,6 +11,8 @@
 //     GetAuthorizationToken.
 //   - STS (query protocol, form field Action): AssumeRole,
 //     AssumeRoleWithWebIdentity and GetCallerIdentity.
+//   - SSO (REST-JSON, GET /federation/credentials): GetRoleCredentials,
+//     authenticated by the SSO bearer token rather than SigV4.
 //
 // Requests must carry a SigV4 Authorization header, as with AWS (except
 // AssumeRoleWithWebIdentity, which AWS serves unsigned). The signature is

@@ -263,6 +263,7 @@ func TestEnv(t *testing.T) {
 		"AWS_ENDPOINT_URL_ECR=http://127.0.0.1:1234",
 		"AWS_ENDPOINT_URL_ECR_PUBLIC=http://127.0.0.1:1234",
 		"AWS_ENDPOINT_URL_STS=http://127.0.0.1:1234",
+		"AWS_ENDPOINT_URL_SSO=http://127.0.0.1:1234",
 		"AWS_EC2_METADATA_DISABLED=true",
 	}
 	if !slices.Equal(got, want) {

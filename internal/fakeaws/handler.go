@@ -67,6 +67,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.leave()
+	if r.URL.Path == ssoCredentialsPath {
+		s.serveSSO(w, r)
+		return
+	}
 
 	call := Call{Time: s.now()}
 	in, aerr := readRequest(r, proto)

@@ -53,6 +53,10 @@ type Server struct {
 	// unverified.
 	Keys map[string]string
 
+	// SSOTokens are the SSO access tokens GetRoleCredentials accepts; nil
+	// or empty accepts any.
+	SSOTokens map[string]bool
+
 	mu        sync.Mutex
 	calls     []*Call // updated in place, under mu, when answered
 	faults    map[string]*Fault
@@ -157,7 +161,7 @@ func (s *Server) Start(addr string) (baseURL string, stop func() error, err erro
 }
 
 // Env returns the environment, as KEY=value lines, that points the AWS SDK's
-// ECR, ECR Public and STS clients at a server reachable at baseURL and keeps
+// ECR, ECR Public, STS and SSO clients at a server reachable at baseURL and keeps
 // the SDK away from the EC2 instance metadata service. Callers still choose
 // the credentials and region.
 func (s *Server) Env(baseURL string) []string {
@@ -165,6 +169,7 @@ func (s *Server) Env(baseURL string) []string {
 		"AWS_ENDPOINT_URL_ECR=" + baseURL,
 		"AWS_ENDPOINT_URL_ECR_PUBLIC=" + baseURL,
 		"AWS_ENDPOINT_URL_STS=" + baseURL,
+		"AWS_ENDPOINT_URL_SSO=" + baseURL,
 		"AWS_EC2_METADATA_DISABLED=true",
 	}
 }

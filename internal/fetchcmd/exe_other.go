@@ -1,5 +1,5 @@
 //go:build !windows
 
-package ecr
+package fetchcmd
 
 const exeSuffix = ""

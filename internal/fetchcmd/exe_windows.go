@@ -1,3 +1,3 @@
-package ecr
+package fetchcmd
 
 const exeSuffix = ".exe"
