@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -57,6 +58,11 @@ type Cache struct {
 	dir string
 	log *slog.Logger
 	now func() time.Time
+
+	// warned is set once the cache has logged, at warning level, that it
+	// cannot be written; later failures are logged at debug level, so an
+	// unusable directory costs the user one line, not one per entry.
+	warned atomic.Bool
 
 	// lockHook, if set, is called by Lock with "busy" after each attempt
 	// that found the lock held and "stale" after each lock that turned out
@@ -169,6 +175,7 @@ func (c *Cache) Put(key string, e Entry) error {
 		return fmt.Errorf("put cache entry: %w", err)
 	}
 	if err := c.write(key, data, e.ExpiresAt); err != nil {
+		c.degraded("write", key, err)
 		return fmt.Errorf("put cache entry: %w", err)
 	}
 	c.maybeCleanup()
@@ -298,6 +305,18 @@ func (c *Cache) names() ([]string, error) {
 	}
 	defer d.Close()
 	return d.Readdirnames(-1)
+}
+
+// degraded logs that the cache could not be written (op is "lock" or
+// "write"): once per Cache at warning level, saying that tokens are still
+// served, uncached; after that at debug level. This is how an unusable
+// cache directory shows: a log line, never a failed get.
+func (c *Cache) degraded(op, key string, err error) {
+	if c.warned.CompareAndSwap(false, true) {
+		c.log.Warn("cache directory is not writable; fetching without the cache", "dir", c.dir, "op", op, "err", err)
+		return
+	}
+	c.log.Debug("cache not writable", "op", op, "key", key, "err", err)
 }
 
 // syncDir makes a rename in dir durable, as far as the system allows.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/testclock"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -373,7 +374,8 @@ func checkReadOnly(base string) error {
 	if _, err := Open(filepath.Join(base, "new"), Options{}); err == nil {
 		return errors.New("Open created a directory in a read-only parent")
 	}
-	c, err = Open(dir, Options{})
+	var logged bytes.Buffer
+	c, err = Open(dir, Options{Logger: slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		return fmt.Errorf("Open(read-only dir) = %w", err)
 	}
@@ -397,6 +399,20 @@ func checkReadOnly(base string) error {
 	if unlock, err := c.Lock(ctx, other); err == nil {
 		unlock()
 		return errors.New("Lock that must create a lock file in a read-only dir succeeded")
+	}
+	// LockOrFresh, which refreshers use, degrades instead: no error, a
+	// no-op unlock, and the refresh goes ahead uncached.
+	unlock, fresh, err := c.LockOrFresh(ctx, other)
+	if err != nil || fresh != nil || unlock == nil {
+		return fmt.Errorf("LockOrFresh in a read-only dir = %v, %v; want a no-op unlock and no error", fresh, err)
+	}
+	unlock()
+	if err := c.Put(other, want); err == nil {
+		return errors.New("Put after LockOrFresh in a read-only dir succeeded")
+	}
+	// All of that is one warning line, not one per failure.
+	if n := strings.Count(logged.String(), "level=WARN"); n != 1 || !strings.Contains(logged.String(), "not writable") {
+		return fmt.Errorf("logged %q; want exactly one warning that the cache is not writable", logged.String())
 	}
 	if list, err := c.List(); err != nil || len(list) != 1 {
 		return fmt.Errorf("List = %v, %w; want one entry", list, err)

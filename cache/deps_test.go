@@ -30,6 +30,7 @@ var allowedImports = map[string]bool{
 	"strconv":         true,
 	"strings":         true,
 	"sync":            true,
+	"sync/atomic":     true,
 	"syscall":         true,
 	"time":            true,
 }

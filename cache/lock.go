@@ -51,9 +51,29 @@ func (c *Cache) Lock(ctx context.Context, key string) (unlock func(), err error)
 // losers finish as soon as the winner's token lands instead of taking the
 // lock one after another only to find the token there. A nil Cache, which
 // has nothing to wait for, returns a no-op unlock.
+//
+// Its only error is the end of ctx while another holder has the lock. A
+// lock that cannot be taken at all (a read-only directory or file system,
+// a lock file that cannot be created or locked) is the cache being
+// unusable for writing, not a reason to fail: LockOrFresh logs that (see
+// Cache.degraded) and returns a no-op unlock, and the caller refreshes
+// without the lock, as it would uncached.
 func (c *Cache) LockOrFresh(ctx context.Context, key string) (unlock func(), fresh *Entry, err error) {
-	return c.lock(ctx, key, true)
+	unlock, fresh, err = c.lock(ctx, key, true)
+	var ue *unusableError
+	if errors.As(err, &ue) {
+		c.degraded("lock", key, ue.err)
+		return func() {}, nil, nil
+	}
+	return unlock, fresh, err
 }
+
+// unusableError is a lock that could not be taken for a reason other
+// than another holder: the lock file could not be opened or locked.
+type unusableError struct{ err error }
+
+func (e *unusableError) Error() string { return "lock cache entry: " + e.err.Error() }
+func (e *unusableError) Unwrap() error { return e.err }
 
 // lock takes key's lock; with orFresh it also looks for a fresh entry
 // after each busy attempt and returns it instead.
@@ -76,12 +96,12 @@ func (c *Cache) lock(ctx context.Context, key string, orFresh bool) (unlock func
 	for {
 		if f == nil {
 			if f, err = openLockFile(path); err != nil {
-				return nil, nil, fmt.Errorf("lock cache entry: %w", err)
+				return nil, nil, &unusableError{err}
 			}
 		}
 		state, err := lockIfCurrent(f, path)
 		if err != nil {
-			return nil, nil, fmt.Errorf("lock cache entry: %w", err)
+			return nil, nil, &unusableError{err}
 		}
 		switch state {
 		case lockHeld:

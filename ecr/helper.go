@@ -38,6 +38,13 @@ type FetchRequest struct {
 // credentials stored by `docker login`, from the disk cache, or by fetching
 // a new token under a cross-process lock so that concurrent cold requests
 // make one API call between them.
+//
+// A Helper is safe for concurrent use by multiple goroutines once built:
+// Get, Store, Erase and List only read its fields, and the cache's lock
+// excludes goroutines as well as processes, so concurrent cold Gets in one
+// process make one API call too. Its Cache, Fetcher and Resolve must be
+// safe for concurrent use as well (cache.Cache, fetch.Fetcher,
+// fetchcmd.Client and the engine's are).
 type Helper struct {
 	// Cache opens the disk cache on first use, so that a host that is not
 	// ECR never touches the disk. Nil, or a nil result, runs uncached.
@@ -55,7 +62,7 @@ type Helper struct {
 	// in `ecrlogin fetch`, which inherits this environment.
 	Resolve func(serverURL string) (Registry, Selection, error)
 	Log     *slog.Logger // nil discards
-	Warn    io.Writer    // where the stale-token warning goes (stderr); nil drops it
+	Warn    io.Writer    // where the stale-token warning goes (stderr); nil logs it instead
 	Now     func() time.Time
 }
 
@@ -137,7 +144,9 @@ func (h *Helper) Get(ctx context.Context, serverURL string) (Token, error) {
 		ExpiresAt: tok.ExpiresAt,
 	})
 	if err != nil {
-		h.log().Warn("could not cache the token", "host", reg.Host, "err", err)
+		// The cache has logged why (once, as a warning); the token is
+		// served all the same.
+		h.log().Debug("could not cache the token", "host", reg.Host, "err", err)
 	}
 	return tok, nil
 }
@@ -173,7 +182,7 @@ func (h *Helper) Store(ctx context.Context, serverURL, username, secret string) 
 		Stored:    true,
 	})
 	if err != nil {
-		return &Error{Host: reg.Host, Message: "storing credentials: " + err.Error()}
+		return &Error{Host: reg.Host, Message: "storing credentials: " + err.Error(), Err: err}
 	}
 	h.log().Info("stored credentials", "host", reg.Host, "expires", expires)
 	return nil
@@ -190,7 +199,7 @@ func (h *Helper) Erase(ctx context.Context, serverURL string) error {
 	id := ResolveIdentity(sel)
 	for _, key := range []string{storedKey(reg), tokenKey(reg, id)} {
 		if err := h.cache().Delete(key); err != nil {
-			return &Error{Host: reg.Host, Message: "erasing credentials: " + err.Error()}
+			return &Error{Host: reg.Host, Message: "erasing credentials: " + err.Error(), Err: err}
 		}
 	}
 	h.log().Info("erased credentials", "host", reg.Host)
@@ -202,7 +211,7 @@ func (h *Helper) Erase(ctx context.Context, serverURL string) error {
 func (h *Helper) List(ctx context.Context) (map[string]string, error) {
 	entries, err := h.cache().List()
 	if err != nil {
-		return nil, &Error{Message: "listing cached credentials: " + err.Error()}
+		return nil, &Error{Message: "listing cached credentials: " + err.Error(), Err: err}
 	}
 	now := h.now()
 	out := make(map[string]string, len(entries))
@@ -251,7 +260,7 @@ const NotFoundLifetime = 20 * time.Minute
 func (h *Helper) putNotFound(key string, reg Registry, now time.Time) {
 	err := h.cache().Put(key, cache.Entry{ServerURL: reg.Host, FetchedAt: now, ExpiresAt: now.Add(NotFoundLifetime), NotFound: true})
 	if err != nil {
-		h.log().Warn("could not cache the anonymous answer", "host", reg.Host, "err", err)
+		h.log().Debug("could not cache the anonymous answer", "host", reg.Host, "err", err)
 	}
 }
 
@@ -271,9 +280,9 @@ func tokenOf(e cache.Entry) Token {
 // waitError explains a wait that ended: a timeout says what it waited for.
 func (h *Helper) waitError(ctx context.Context, reg Registry, what string, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return &Error{Host: reg.Host, Code: CodeTimeout, Message: "timed out waiting for " + what, Hint: "raise ECRLOGIN_TIMEOUT if this machine is slow"}
+		return &Error{Host: reg.Host, Code: CodeTimeout, Message: "timed out waiting for " + what, Hint: "raise ECRLOGIN_TIMEOUT if this machine is slow", Err: err}
 	}
-	return &Error{Host: reg.Host, Message: "waiting for " + what + ": " + err.Error()}
+	return &Error{Host: reg.Host, Message: "gave up waiting for " + what + ": " + err.Error(), Err: err}
 }
 
 func deadline(ctx context.Context) time.Time {
@@ -313,9 +322,12 @@ func (h *Helper) log() *slog.Logger {
 var discard = slog.New(slog.DiscardHandler)
 
 func (h *Helper) warnf(format string, args ...any) {
+	line := OneLine(fmt.Sprintf(format, args...))
 	if h.Warn != nil {
-		fmt.Fprintln(h.Warn, OneLine(fmt.Sprintf(format, args...)))
+		fmt.Fprintln(h.Warn, line)
+		return
 	}
+	h.log().Warn(line)
 }
 
 // printable shortens and cleans untrusted input before it goes into an

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go"
+
 	"github.com/ecrlogin/docker-credential-ecrlogin/ecr"
 	"github.com/ecrlogin/docker-credential-ecrlogin/ecr/fetch"
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/fakeaws"
@@ -141,13 +143,14 @@ func TestFetchPrivateAndPublic(t *testing.T) {
 func TestFetchErrors(t *testing.T) {
 	const host = "111122223333.dkr.ecr.us-east-1.amazonaws.com"
 	tests := []struct {
-		name  string
-		fault fakeaws.Fault
-		want  string
+		name     string
+		fault    fakeaws.Fault
+		want     string
+		sentinel error // nil: none of the ecr sentinels
 	}{
-		{"access denied", fakeaws.AccessDenied(), "ecrlogin: " + host + ": AccessDeniedException: User is not authorized to perform: ecr:GetAuthorizationToken (fakeaws) (credentials from AWS_ACCESS_KEY_ID)"},
-		{"server error", fakeaws.ServerError(), "ecrlogin: " + host + ": ServerException: fakeaws: injected server error (credentials from AWS_ACCESS_KEY_ID)"},
-		{"throttled throughout", fakeaws.Throttling(), "ecrlogin: " + host + ": ThrottlingException: Rate exceeded (credentials from AWS_ACCESS_KEY_ID)"},
+		{"access denied", fakeaws.AccessDenied(), host + ": AccessDeniedException: User is not authorized to perform: ecr:GetAuthorizationToken (fakeaws) (credentials from AWS_ACCESS_KEY_ID)", ecr.ErrAccessDenied},
+		{"server error", fakeaws.ServerError(), host + ": ServerException: fakeaws: injected server error (credentials from AWS_ACCESS_KEY_ID)", nil},
+		{"throttled throughout", fakeaws.Throttling(), host + ": ThrottlingException: Rate exceeded (credentials from AWS_ACCESS_KEY_ID)", ecr.ErrThrottled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,6 +160,17 @@ func TestFetchErrors(t *testing.T) {
 			var e *ecr.Error
 			if !errors.As(err, &e) || err.Error() != tt.want {
 				t.Errorf("Fetch error = %v, want %q", err, tt.want)
+			}
+			// In process the AWS cause is kept for errors.As, and the
+			// code's sentinel matches.
+			var apiErr smithy.APIError
+			if !errors.As(err, &apiErr) || apiErr.ErrorCode() != tt.fault.Code {
+				t.Errorf("errors.As(%v, smithy.APIError) = %v; want the AWS error %s", err, apiErr, tt.fault.Code)
+			}
+			for _, sentinel := range []error{ecr.ErrAccessDenied, ecr.ErrThrottled, ecr.ErrNoCredentials, ecr.ErrTimeout} {
+				if got := errors.Is(err, sentinel); got != (sentinel == tt.sentinel) {
+					t.Errorf("errors.Is(%v, %v) = %t", err, sentinel, got)
+				}
 			}
 		})
 	}
