@@ -1,8 +1,12 @@
 package cache
 
 import (
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/homedir"
 )
 
 // Dir chooses the cache directory from the environment, read through getenv
@@ -16,37 +20,85 @@ import (
 //
 //   - ECRLOGIN_CACHE_DIR
 //   - AWS_ECR_CACHE_DIR (the incumbent helper's variable; like it, a
-//     leading "~" means $HOME, and so it does for ECRLOGIN_CACHE_DIR)
+//     leading "~" means the home directory, and so it does for
+//     ECRLOGIN_CACHE_DIR)
 //   - $XDG_CACHE_HOME/ecrlogin, if XDG_CACHE_HOME is absolute (the XDG
 //     spec says to ignore a relative one)
-//   - $HOME/.cache/ecrlogin, if HOME is absolute
+//   - the system's per-user cache directory: %LocalAppData%\ecrlogin on
+//     Windows, ~/Library/Caches/ecrlogin on macOS, and elsewhere
+//     ~/.cache/ecrlogin, or /var/cache/ecrlogin for root when HOME is
+//     unset (the kubelet runs its credential providers so)
 //
-// If none applies, or the chosen variable names a relative directory, which
-// would depend on wherever docker happens to start the helper, the cache is
-// disabled rather than scattered. dir is "" whenever enabled is false.
+// The home directory is found by the AWS SDK's rule (HOME, else the
+// account database; see package homedir), so the cache sits in the same
+// home as the files that select the identity.
+//
+// If none applies, or the chosen directory is relative, which would depend
+// on wherever docker happens to start the helper, the cache is disabled
+// rather than scattered. dir is "" whenever enabled is false.
 func Dir(getenv func(string) string) (dir string, enabled bool) {
+	return dirFor(getenv, system{
+		goos: runtime.GOOS,
+		root: os.Geteuid() == 0,
+		home: func() string { return homedir.From(getenv) },
+	})
+}
+
+// system is what Dir needs to know of the machine beyond the environment,
+// so that tests can ask about every system from any one.
+type system struct {
+	goos string
+	root bool
+	home func() string // the home directory by the SDK's rule
+}
+
+func dirFor(getenv func(string) string, sys system) (string, bool) {
 	if switchedOn(getenv("ECRLOGIN_NO_CACHE")) || switchedOn(getenv("AWS_ECR_DISABLE_CACHE")) {
 		return "", false
 	}
-	home := getenv("HOME")
 	explicit := getenv("ECRLOGIN_CACHE_DIR")
 	if explicit == "" {
 		explicit = getenv("AWS_ECR_CACHE_DIR")
 	}
 	if explicit != "" {
-		explicit = expandHome(explicit, home)
-		if !filepath.IsAbs(explicit) {
-			return "", false
-		}
-		return filepath.Clean(explicit), true
+		return absolute(expandHome(explicit, sys.home))
 	}
-	if xdg := getenv("XDG_CACHE_HOME"); filepath.IsAbs(xdg) {
+	if xdg := getenv("XDG_CACHE_HOME"); isAbs(xdg) {
 		return filepath.Join(xdg, "ecrlogin"), true
 	}
-	if filepath.IsAbs(home) {
-		return filepath.Join(home, ".cache", "ecrlogin"), true
+	switch sys.goos {
+	case "windows":
+		return absolute(join(getenv("LocalAppData"), "ecrlogin"))
+	case "darwin", "ios":
+		return absolute(join(sys.home(), "Library", "Caches", "ecrlogin"))
 	}
-	return "", false
+	if sys.root && getenv("HOME") == "" {
+		return "/var/cache/ecrlogin", true
+	}
+	return absolute(join(sys.home(), ".cache", "ecrlogin"))
+}
+
+// absolute accepts dir only if it is absolute, cleaned.
+func absolute(dir string) (string, bool) {
+	if !isAbs(dir) {
+		return "", false
+	}
+	return filepath.Clean(dir), true
+}
+
+// isAbs is filepath.IsAbs, also for a rooted path on Windows ("\x"), which
+// the tests use for every system.
+func isAbs(p string) bool {
+	return filepath.IsAbs(p) || strings.HasPrefix(p, "/")
+}
+
+// join is filepath.Join that keeps an empty base empty, so that a missing
+// home directory disables the cache rather than making it relative.
+func join(base string, elem ...string) string {
+	if base == "" {
+		return ""
+	}
+	return filepath.Join(append([]string{base}, elem...)...)
 }
 
 // switchedOn reports whether an on/off environment variable is on: set, and
@@ -55,20 +107,24 @@ func switchedOn(v string) bool {
 	return v != "" && v != "0" && !strings.EqualFold(v, "false")
 }
 
-// expandHome replaces a leading "~" (alone or before a separator) with home,
-// as the incumbent helper does for AWS_ECR_CACHE_DIR. "~user" is not
-// supported and is left alone, which makes it relative and so disables the
-// cache. An empty home leaves the path alone, with the same effect.
-func expandHome(path, home string) string {
-	if home == "" || !strings.HasPrefix(path, "~") {
+// expandHome replaces a leading "~" (alone or before a separator) with the
+// home directory, as the incumbent helper does for AWS_ECR_CACHE_DIR.
+// "~user" is not supported and is left alone, which makes it relative and
+// so disables the cache, as does a missing home.
+func expandHome(path string, home func() string) string {
+	if !strings.HasPrefix(path, "~") {
 		return path
 	}
 	rest := path[1:]
-	if rest == "" {
-		return home
-	}
-	if rest[0] != '/' && rest[0] != filepath.Separator {
+	if rest != "" && rest[0] != '/' && rest[0] != filepath.Separator {
 		return path
 	}
-	return filepath.Join(home, rest)
+	h := home()
+	if h == "" {
+		return path
+	}
+	if rest == "" {
+		return h
+	}
+	return filepath.Join(h, rest)
 }

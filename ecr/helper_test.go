@@ -7,6 +7,7 @@ import (
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/testclock"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,17 +151,40 @@ func TestStoreEraseList(t *testing.T) {
 		t.Errorf("calls = %d; a stored login must be served without one", r.calls())
 	}
 
-	// Stored credentials expire with the password they hold.
-	r.clock.Advance(11*time.Hour + 56*time.Minute)
-	if list, _ := r.h.List(ctx); len(list) != 0 {
-		t.Errorf("List 4 minutes before expiry = %v; want nothing", list)
-	}
-
+	// Erase forgets the stored login: List no longer shows it, and a get
+	// fetches a token of its own instead of serving the stored password.
 	if err := r.h.Erase(ctx, other); err != nil {
 		t.Fatal(err)
 	}
+	if list, err := r.h.List(ctx); err != nil || len(list) != 1 || list[host] != "AWS" {
+		t.Errorf("List after Erase(%s) = %v, %v; want only %s", other, list, err, host)
+	}
+	got, err = r.h.Get(ctx, other)
+	if err != nil || got.Secret == tok.Secret || r.calls() != 2 {
+		t.Errorf("Get(%s) after Erase = %v, calls %d; want a fetched token (2 calls), not the stored one", other, err, r.calls())
+	}
 	if err := r.h.Erase(ctx, other); err != nil {
 		t.Errorf("second Erase = %v; want nil", err)
+	}
+
+	// Erase forgets a fetched token too: the next get fetches again.
+	if err := r.h.Erase(ctx, host); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := r.h.List(ctx); list[host] != "" {
+		t.Errorf("List after Erase(%s) = %v; want it gone", host, list)
+	}
+	if _, err := r.get(t); err != nil || r.calls() != 3 {
+		t.Errorf("Get after Erase = %v, calls %d; want a new fetch (3 calls)", err, r.calls())
+	}
+
+	// Stored credentials expire with the password they hold.
+	if err := r.h.Store(ctx, other, "AWS", tok.Secret); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(11*time.Hour + 56*time.Minute)
+	if list, _ := r.h.List(ctx); len(list) != 0 {
+		t.Errorf("List 4 minutes before expiry = %v; want nothing", list)
 	}
 }
 
@@ -210,6 +234,34 @@ func BenchmarkGetHit(b *testing.B) {
 	for b.Loop() {
 		if _, err := h.Get(ctx, host); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestConcurrentGets shares one Helper between goroutines, as the library
+// and the kubelet mode do: 16 cold gets make one API call and all get the
+// same token, and -race checks that nothing in the Helper, the fetcher or
+// the cache is written unguarded.
+func TestConcurrentGets(t *testing.T) {
+	r := newRig(t, 0)
+	var wg sync.WaitGroup
+	secrets := make([]string, 16)
+	for i := range secrets {
+		wg.Go(func() {
+			tok, err := r.h.Get(context.Background(), host)
+			if err != nil {
+				t.Errorf("Get: %v", err)
+			}
+			secrets[i] = tok.Secret
+		})
+	}
+	wg.Wait()
+	if r.calls() != 1 {
+		t.Errorf("16 concurrent cold gets made %d calls, want 1", r.calls())
+	}
+	for _, s := range secrets {
+		if s != secrets[0] {
+			t.Fatalf("concurrent gets returned different tokens")
 		}
 	}
 }

@@ -35,6 +35,7 @@ type fakeKey struct{}
 //	mode PATH PERM             PATH's permission bits are PERM (octal), e.g. 0600
 //	bigfile PATH SIZE          write SIZE bytes of 'a' to PATH
 //	nofilewith DIR TEXT        no file under DIR contains TEXT (secrets audit)
+//	signedby SERVICE ACTION KEY  the fake's last such call was signed with an access key id starting with KEY
 func TestScripts(t *testing.T) {
 	bin := testbin.Dir(t)
 	testscript.Run(t, testscript.Params{
@@ -70,6 +71,7 @@ func TestScripts(t *testing.T) {
 			"mode":       cmdMode,
 			"bigfile":    cmdBigfile,
 			"nofilewith": cmdNoFileWith,
+			"signedby":   cmdSignedBy,
 		},
 	})
 }
@@ -117,6 +119,27 @@ func cmdFault(ts *testscript.TestScript, neg bool, args []string) {
 		f.Times = n
 	}
 	fake.SetFault(args[0], f)
+}
+
+// cmdSignedBy checks which identity the last fetch ran as: the cache key
+// was computed from the script's environment, and the key that signed the
+// call must be the one that environment selects.
+func cmdSignedBy(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: signedby SERVICE ACTION KEYPREFIX")
+	}
+	var last *fakeaws.Call
+	for _, c := range fakeOf(ts).Calls() {
+		if c.Service == args[0] && c.Action == args[1] {
+			last = &c
+		}
+	}
+	if last == nil {
+		ts.Fatalf("no %s %s call", args[0], args[1])
+	}
+	if !strings.HasPrefix(last.AccessKeyID, args[2]) {
+		ts.Fatalf("last %s %s call signed with %s, want %s…", args[0], args[1], last.AccessKeyID, args[2])
+	}
 }
 
 func cmdMode(ts *testscript.TestScript, neg bool, args []string) {

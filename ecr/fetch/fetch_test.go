@@ -12,11 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go"
 
 	"github.com/ecrlogin/docker-credential-ecrlogin/ecr"
 	"github.com/ecrlogin/docker-credential-ecrlogin/ecr/fetch"
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/fakeaws"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/homedir"
 )
 
 // hermetic points the SDK at an empty HOME and no config files, so nothing
@@ -404,4 +406,21 @@ sso_region = us-east-1
 	sum := sha1.Sum([]byte(session))
 	writeFile(t, filepath.Join(home, ".aws", "sso", "cache", hex.EncodeToString(sum[:])+".json"),
 		`{"accessToken":"`+token+`","expiresAt":"`+expires.UTC().Format(time.RFC3339)+`","region":"us-east-1","startUrl":"https://corp.awsapps.com/start"}`)
+}
+
+// TestSDKFilesAreTheFingerprintsFiles: with HOME unset, the SDK finds
+// ~/.aws/config and ~/.aws/credentials under the account database's home;
+// package homedir must name the same directory, since the identity
+// fingerprint hashes the files found through it.
+func TestSDKFilesAreTheFingerprintsFiles(t *testing.T) {
+	for _, home := range []string{t.TempDir(), ""} {
+		t.Setenv("HOME", home)
+		t.Setenv("USERPROFILE", home)
+		if got, want := config.DefaultSharedConfigFilename(), filepath.Join(homedir.Dir(), ".aws", "config"); got != want {
+			t.Errorf("HOME=%q: the SDK reads %s, the fingerprint %s", home, got, want)
+		}
+		if got, want := config.DefaultSharedCredentialsFilename(), filepath.Join(homedir.Dir(), ".aws", "credentials"); got != want {
+			t.Errorf("HOME=%q: the SDK reads %s, the fingerprint %s", home, got, want)
+		}
+	}
 }
