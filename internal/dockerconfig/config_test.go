@@ -359,6 +359,14 @@ func TestReaders(t *testing.T) {
 	if got := c.CredHelpers()["gcr.io"]; got != "gcloud" {
 		t.Errorf("CredHelpers()[gcr.io] = %q, want gcloud", got)
 	}
+
+	missing, err := Load(filepath.Join(t.TempDir(), FileName))
+	if err != nil || missing.Exists() || len(missing.CredHelpers()) != 0 {
+		t.Errorf("Load(missing) = %+v, %v; want an empty config that does not exist", missing, err)
+	}
+	if _, err := Load("testdata"); err == nil || errors.Is(err, ErrMalformed) {
+		t.Errorf("Load(a directory) = %v, want a read error", err)
+	}
 }
 
 func TestPath(t *testing.T) {
