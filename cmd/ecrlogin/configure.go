@@ -71,7 +71,7 @@ func runConfigure(args []string, stdin io.Reader, stdout, stderr io.Writer, gete
 	for _, h := range flags.Args() {
 		reg, err := ecr.ParseHost(h)
 		if err != nil {
-			return fail("%s: %v; only ECR registries can use ecrlogin, nothing written", h, err)
+			return fail("%s: %v; only ECR registries can use ecrlogin, nothing written", shownHost(h), err)
 		}
 		hosts = append(hosts, reg.Host)
 	}
@@ -116,6 +116,15 @@ func runConfigure(args []string, stdin io.Reader, stdout, stderr io.Writer, gete
 	}
 	warnInstall(stderr)
 	return 0
+}
+
+// shownHost is a HOST argument as an error message may repeat it: not at
+// all if it has userinfo, which can hold a password.
+func shownHost(h string) string {
+	if strings.Contains(h, "@") {
+		return "HOST"
+	}
+	return h
 }
 
 // callerRegistries asks STS for the caller's account and returns its

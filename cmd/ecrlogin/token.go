@@ -53,7 +53,7 @@ func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv f
 	defer cancel()
 	tok, err := eng.Helper.Get(ctx, args[0])
 	if errors.Is(err, ecr.ErrNotECR) {
-		return fail(fmt.Errorf("%s: %w; ecrlogin has tokens for ECR registries only", args[0], err))
+		return fail(fmt.Errorf("%s: %w; ecrlogin has tokens for ECR registries only", shownHost(args[0]), err))
 	}
 	if err != nil {
 		return fail(err)
