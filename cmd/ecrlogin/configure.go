@@ -56,24 +56,36 @@ func runConfigure(args []string, stdin io.Reader, stdout, stderr io.Writer, gete
 	dryRun := flags.Bool("dry-run", false, "")
 	migrate := flags.Bool("migrate", false, "")
 	region := flags.String("region", "", "")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdout, configureUsage)
-			return 0
+	// Options may come after hosts too (configure HOST --dry-run): the
+	// flag package stops at the first argument, so resume after each.
+	var positional []string
+	for {
+		if err := flags.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(stdout, configureUsage)
+				return 0
+			}
+			fmt.Fprintf(stderr, "ecrlogin: configure: %v\n%s\n", err, configureUsage)
+			return 2
 		}
-		fmt.Fprintf(stderr, "ecrlogin: configure: %v\n%s\n", err, configureUsage)
-		return 2
+		if args = flags.Args(); len(args) == 0 {
+			break
+		}
+		positional, args = append(positional, args[0]), args[1:]
 	}
 
 	// Check every host before anything else: a typo must not cost an STS
 	// call, let alone a half-written config.
 	var hosts []string
-	for _, h := range flags.Args() {
+	for _, h := range positional {
 		reg, err := ecr.ParseHost(h)
 		if err != nil {
 			return fail("%s: %v; only ECR registries can use ecrlogin, nothing written", shownHost(h), err)
 		}
 		hosts = append(hosts, reg.Host)
+	}
+	if len(hosts) > 0 && *region != "" {
+		return fail("--region is for when no HOST is given: a registry host names its own region")
 	}
 	path, err := dockerconfig.Path(getenv)
 	if err != nil {
@@ -86,10 +98,11 @@ func runConfigure(args []string, stdin io.Reader, stdout, stderr io.Writer, gete
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 
-	switch {
-	case len(hosts) > 0 && *region != "":
-		return fail("--region is for when no HOST is given: a registry host names its own region")
-	case len(hosts) == 0 && (!*migrate || *region != ""):
+	// A file that would be refused is refused before any AWS call.
+	if _, err := dockerconfig.Load(path); err != nil {
+		return fail("%v; fix the file (docker cannot read it either), nothing written", err)
+	}
+	if len(hosts) == 0 && (!*migrate || *region != "") {
 		if hosts, err = callerRegistries(ctx, *region); err != nil {
 			return fail("%v", err)
 		}
@@ -98,7 +111,7 @@ func runConfigure(args []string, stdin io.Reader, stdout, stderr io.Writer, gete
 	res, err := dockerconfig.Update(ctx, path, dockerconfig.Edit{Hosts: hosts, Migrate: *migrate}, *dryRun)
 	switch {
 	case errors.Is(err, dockerconfig.ErrMalformed):
-		return fail("%v; fix the file (it is not valid for docker either), nothing written", err)
+		return fail("%v; fix the file (docker cannot read it either), nothing written", err)
 	case err != nil:
 		return fail("%v", err)
 	}
