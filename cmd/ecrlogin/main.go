@@ -15,6 +15,9 @@ import (
 const usage = `Usage: ecrlogin <command>
 
 Commands:
+  configure make docker use ecrlogin for your ECR registries
+            (edits ~/.docker/config.json; --help for the options)
+  token     print the registry password for HOST, for --password-stdin
   fetch     get a registry token for docker-credential-ecrlogin (internal:
             reads a JSON request on stdin, writes JSON on stdout)
   version   print the version
@@ -40,6 +43,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		return 0
 	case "fetch":
 		return runFetch(args[1:], stdin, stdout, stderr, getenv)
+	case "configure":
+		return runConfigure(args[1:], stdin, stdout, stderr, getenv)
+	case "token":
+		return runToken(args[1:], stdin, stdout, stderr, getenv)
 	}
 	fmt.Fprintf(stderr, "ecrlogin: unknown command %q\n%s\n", args[0], usage)
 	return 2

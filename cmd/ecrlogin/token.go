@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ecrlogin/docker-credential-ecrlogin/ecr"
+	"github.com/ecrlogin/docker-credential-ecrlogin/ecr/fetch"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/engine"
+)
+
+const tokenUsage = `Usage: ecrlogin token HOST
+
+Prints the registry password for the ECR registry HOST, and nothing else,
+for tools that read one on standard input:
+
+  ecrlogin token HOST | helm registry login -u AWS --password-stdin HOST
+
+The user name is always AWS. The password comes from, and goes into, the
+same cache as docker-credential-ecrlogin's, so it costs no AWS call while
+a cached one is fresh.`
+
+// runToken is `ecrlogin token`.
+func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	fail := func(err error) int {
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "ecrlogin: ") {
+			msg = "ecrlogin: token: " + msg
+		}
+		fmt.Fprintln(stderr, ecr.OneLine(msg))
+		return 1
+	}
+	switch {
+	case len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help"):
+		fmt.Fprintln(stdout, tokenUsage)
+		return 0
+	case len(args) != 1 || strings.HasPrefix(args[0], "-"):
+		fmt.Fprintf(stderr, "ecrlogin: token: takes one registry HOST\n%s\n", tokenUsage)
+		return 2
+	}
+	// The fetcher logs through the engine's logger, which exists only
+	// once the engine does.
+	f := &fetch.Fetcher{}
+	eng, err := engine.New(engine.Options{Getenv: getenv, Stderr: stderr, Fetcher: f})
+	if err != nil {
+		return fail(err)
+	}
+	f.Log = eng.Log
+	ctx, cancel := eng.Context(context.Background())
+	defer cancel()
+	tok, err := eng.Helper.Get(ctx, args[0])
+	if errors.Is(err, ecr.ErrNotECR) {
+		return fail(fmt.Errorf("%s: %w; ecrlogin has tokens for ECR registries only", shownHost(args[0]), err))
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := fmt.Fprintln(stdout, tok.Secret); err != nil {
+		return fail(fmt.Errorf("writing the token: %w", err))
+	}
+	return 0
+}
