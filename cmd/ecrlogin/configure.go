@@ -19,6 +19,7 @@ import (
 
 	"github.com/ecrlogin/docker-credential-ecrlogin/ecr"
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/dockerconfig"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/fetchcmd"
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/settings"
 )
 
@@ -227,8 +228,8 @@ func warnInstall(stderr io.Writer) {
 	if resolved, err := filepath.EvalSymlinks(front); err == nil {
 		front = resolved
 	}
-	beside := filepath.Join(filepath.Dir(front), ecr.ToolName+exe)
+	beside := filepath.Join(filepath.Dir(front), fetchcmd.ToolName+exe)
 	if fi, err := os.Stat(beside); err != nil || fi.IsDir() {
-		fmt.Fprintf(stderr, "ecrlogin: warning: %s is not beside %s; install both binaries together (make install)\n", ecr.ToolName, front)
+		fmt.Fprintf(stderr, "ecrlogin: warning: %s is not beside %s; install both binaries together (make install)\n", fetchcmd.ToolName, front)
 	}
 }

@@ -26,11 +26,13 @@ a cached one is fresh.`
 // runToken is `ecrlogin token`.
 func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	fail := func(err error) int {
-		msg := err.Error()
-		if !strings.HasPrefix(msg, "ecrlogin: ") {
-			msg = "ecrlogin: token: " + msg
+		// A registry error names its host and says it all; anything else
+		// says which command failed.
+		var e *ecr.Error
+		if !errors.As(err, &e) {
+			err = fmt.Errorf("token: %w", err)
 		}
-		fmt.Fprintln(stderr, ecr.OneLine(msg))
+		fmt.Fprintln(stderr, ecr.Line(err))
 		return 1
 	}
 	switch {
