@@ -108,8 +108,10 @@ func TestResolve(t *testing.T) {
 	}
 	for _, serverURL := range []string{
 		"docker.io", "https://index.docker.io/v1/", "ghcr.io",
-		"a.b.cn.example.com",   // '*' is one label
-		"cn.example.com",       // and not zero
+		"a.b.cn.example.com",               // '*' is one label
+		"cn.example.com",                   // and not zero
+		"pull.cn.example.com.evil.example", // the glob is the whole host
+		"pull.cn.example",
 		"example.com",          // not the alias
 		"registry.example.org", // nor near it
 		"user:pw@registry.example.com",
