@@ -39,6 +39,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	$(GO) test -run '^$$' -fuzz FuzzParseHost -fuzztime $(FUZZTIME) ./ecr/
 	$(GO) test -run '^$$' -fuzz FuzzReadEntry -fuzztime $(FUZZTIME) ./cache/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRecord -fuzztime $(FUZZTIME) ./cache/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/config/
 
 demo: build ## push and pull an image through the helper against a local fake ECR (no AWS account)
 	$(GO) run ./internal/demo -bin bin

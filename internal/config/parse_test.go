@@ -223,3 +223,37 @@ func TestLoad(t *testing.T) {
 		}
 	})
 }
+
+// TestREADMEExample parses the worked example in the README, so that the
+// documentation cannot drift from what the parser accepts.
+func TestREADMEExample(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n## Per-registry profiles, roles and aliases\n")
+	_, block, ok2 := strings.Cut(section, "```toml\n")
+	block, _, ok3 := strings.Cut(block, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README has no ```toml block under ## Per-registry profiles, roles and aliases")
+	}
+	f, err := Parse("README.md", []byte(block))
+	if err != nil {
+		t.Fatalf("the README's example: %v", err)
+	}
+	for serverURL, profile := range map[string]string{
+		"111122223333.dkr.ecr.ap-south-1.amazonaws.com": "prod",
+		"555566667777.dkr.ecr.eu-west-1.amazonaws.com":  "dev",
+		"registry.example.com":                          "prod",
+		"777788889999.dkr.ecr.us-west-2.amazonaws.com":  "alice",
+	} {
+		if _, sel, err := f.Resolve(serverURL); err != nil || sel.Profile != profile {
+			t.Errorf("README example: Resolve(%q) = %+v, %v, want profile %q", serverURL, sel, err, profile)
+		}
+	}
+	const bad = "[[registry]]\nmatch = \"111122223333\"\nrole_arn = \"arn:aws:iam::4444:role/x\"\n"
+	_, err = Parse("~/.config/ecrlogin/config.toml", []byte(strings.Replace(bad, "\n", "\n\n\n\n\n\n\n\n\n\n", 1)))
+	if want := `~/.config/ecrlogin/config.toml:12: role_arn: "arn:aws:iam::4444:role/x" is not a role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME)`; err == nil || err.Error() != want || !strings.Contains(section, want) {
+		t.Errorf("the README's error example: Parse gives %v, want %s, quoted in the README", err, want)
+	}
+}
