@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ecrlogin/docker-credential-ecrlogin/ecr"
@@ -198,4 +199,30 @@ func TestExplain(t *testing.T) {
 	if x := (*File)(nil).Explain("docker.io"); x.Err == nil || !strings.Contains(x.Reason, "no config file") {
 		t.Errorf("nil File: Explain(docker.io) = %+v, want not ECR, no config file", x)
 	}
+}
+
+// TestResolveConcurrent: a File is shared by every goroutine of a process
+// (the library, ecrlogin's kubelet mode), so Resolve must be safe to call
+// from several at once; run with -race.
+func TestResolveConcurrent(t *testing.T) {
+	f := mustParse(t, resolveConfig)
+	hosts := []string{"registry.example.com", "222233334444.dkr.ecr.us-west-2.amazonaws.com", "docker.io", "111122223333.dkr.ecr.ap-south-1.amazonaws.com"}
+	want := make([]ecr.Selection, len(hosts))
+	for i, h := range hosts {
+		_, want[i], _ = f.Resolve(h)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Go(func() {
+			for i := 0; i < 200; i++ {
+				h := (g + i) % len(hosts)
+				if _, sel, _ := f.Resolve(hosts[h]); sel != want[h] {
+					t.Errorf("concurrent Resolve(%q) = %+v, want %+v", hosts[h], sel, want[h])
+					return
+				}
+				_ = f.Explain(hosts[h])
+			}
+		})
+	}
+	wg.Wait()
 }
