@@ -189,11 +189,11 @@ func Parse(path string, data []byte) (*File, error) {
 		if !open {
 			return nil
 		}
-		r, err := cur.compile(path)
-		if err != nil {
+		f.rules = append(f.rules, rule{})
+		r := &f.rules[len(f.rules)-1]
+		if err := cur.compile(path, r); err != nil {
 			return err
 		}
-		f.rules = append(f.rules, r)
 		f.hasAlias = f.hasAlias || r.alias
 		return nil
 	}

@@ -30,7 +30,8 @@ type rule struct {
 // every get.
 type entry struct {
 	Mapping
-	lines [len(keys)]int
+	lines  [len(keys)]int
+	target ecr.Registry // what ecr names, once set
 }
 
 // keys are the keys a [[registry]] table may hold, in Format's order.
@@ -75,7 +76,7 @@ func (e *entry) set(path string, line int, key, value string) error {
 		case reg.Host != strings.ToLower(value):
 			msg = quote(value) + " must be a bare host: " + quote(reg.Host)
 		}
-		e.ECR = reg.Host
+		e.ECR, e.target = reg.Host, reg
 	case keyProfile:
 		e.Profile = value
 		if value == "" || strings.TrimSpace(value) != value || hasControl(value) {
@@ -108,8 +109,9 @@ func (e *entry) set(path string, line int, key, value string) error {
 	return nil
 }
 
-// compile checks the table as a whole and works out how it matches.
-func (e *entry) compile(path string) (rule, error) {
+// compile checks the table as a whole and works out how it matches, into
+// r: in place, since a rule is a few hundred bytes and Parse runs on every get.
+func (e *entry) compile(path string, r *rule) error {
 	bad := func(key, msg string) error {
 		line := e.line(key)
 		if line == 0 {
@@ -117,9 +119,9 @@ func (e *entry) compile(path string) (rule, error) {
 		}
 		return &Error{Path: path, Line: line, Key: key, Message: msg}
 	}
-	r := rule{Mapping: e.Mapping, sel: e.Selection()}
+	*r = rule{Mapping: e.Mapping, sel: e.Selection()}
 	if e.line(keyMatch) == 0 {
-		return r, bad(keyMatch, "missing: each [[registry]] needs a match (an account ID, a host glob or a host)")
+		return bad(keyMatch, "missing: each [[registry]] needs a match (an account ID, a host glob or a host)")
 	}
 	isECRName := true
 	switch {
@@ -136,25 +138,24 @@ func (e *entry) compile(path string) (rule, error) {
 	hasECR := e.line(keyECR) != 0
 	switch {
 	case isECRName && hasECR:
-		return r, bad(keyECR, "only an alias takes ecr, and "+quote(e.Match)+" is already an ECR name")
+		return bad(keyECR, "only an alias takes ecr, and "+quote(e.Match)+" is already an ECR name")
 	case !isECRName && !hasECR:
 		what := "host " + quote(e.Match) + " is not ECR's"
 		if r.kind == matchGlob {
 			what = "glob " + quote(e.Match) + " does not match ECR hosts (in an ECR glob '*' stands for the account or the region)"
 		}
-		return r, bad(keyMatch, what+"; an alias needs ecr = the ECR registry host it stands for")
+		return bad(keyMatch, what+"; an alias needs ecr = the ECR registry host it stands for")
 	case hasECR:
-		reg, _ := ecr.ParseHost(e.ECR) // checked in set
-		r.alias, r.target = true, reg
+		r.alias, r.target = true, e.target
 	}
 	if e.RoleARN == "" && e.Profile == "" {
 		for _, k := range [...]string{keyExternalID, keyRoleSessionName, keyMFASerial} {
 			if e.line(k) != 0 {
-				return r, bad(k, "needs role_arn or profile: without either there is no role to assume")
+				return bad(k, "needs role_arn or profile: without either there is no role to assume")
 			}
 		}
 	}
-	return r, nil
+	return nil
 }
 
 // matches reports whether r applies to host, a canonical host; reg is its
@@ -248,6 +249,11 @@ var sampleRegions = [...]string{"us-east-1", "us-gov-west-1", "cn-north-1", "eus
 // label after the service) and, filled in so, it names an ECR host. The
 // host rules themselves stay in ecr.ParseHost; this only fills the blanks.
 func isECRGlob(glob string) bool {
+	if rest, ok := strings.CutPrefix(glob, "*."); ok && !strings.Contains(rest, "*") {
+		// The common glob, any account in one place: no need to split.
+		_, err := ecr.ParseHost("000000000000." + rest)
+		return err == nil
+	}
 	labels := strings.Split(glob, ".")
 	region := -1
 	for i, l := range labels {
