@@ -40,6 +40,15 @@
 //	go-toml/v2 Decoder, strict             39 µs   44 KB   332 allocs
 //	go-toml/v2 unstable.Parser walk        15 µs   25 KB   172 allocs
 //
+// and, with this package built on it (a static binary that Loads and
+// Resolves, against one that only calls ecr.ParseHost; 600 interleaved
+// execs, on the same machine under a load average of 10-12, so slower
+// than the quiet figures above):
+//
+//	no config package                    1.17 ms median  1.91 MB
+//	this package, no file                1.16 ms         2.09 MB  (+0.00 ms)
+//	this package, the 50-entry file      1.27 ms                  (+0.10 ms)
+//
 // Only the low-level parser fits the budget with room to spare, and it is
 // also what gives every key's position, so errors name the line of the key
 // rather than of the table. Its package is named unstable: its API may
