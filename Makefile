@@ -27,8 +27,8 @@ lint: ## gofmt, go vet, and the front's dependency check
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	GOOS=windows $(GO) vet ./cache/ ./ecr/... ./cmd/...
-	GOOS=darwin $(GO) vet ./cache/ ./ecr/... ./cmd/...
+	GOOS=windows $(GO) vet ./cache/ ./ecr/... ./cmd/... ./internal/config/ ./internal/tty/
+	GOOS=darwin $(GO) vet ./cache/ ./ecr/... ./cmd/... ./internal/config/ ./internal/tty/
 	$(GO) test -run TestFrontDependencies ./cmd/docker-credential-ecrlogin/
 
 bench: ## in-process benchmarks, then whole-process ones against the fake ECR (bench/; BENCHFLAGS=-n 500)

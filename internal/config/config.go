@@ -83,20 +83,21 @@ type Error struct {
 	Message string
 }
 
-// Error returns "PATH:LINE: KEY: MESSAGE", leaving out what is unknown.
+// Error returns "PATH:LINE: KEY: MESSAGE", leaving out what is unknown,
+// on one line whatever the key (a quoted TOML key may hold a newline).
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString(e.Path)
+	b.WriteString(oneLine(e.Path))
 	if e.Line > 0 {
 		b.WriteByte(':')
 		b.WriteString(strconv.Itoa(e.Line))
 	}
 	b.WriteString(": ")
 	if e.Key != "" {
-		b.WriteString(e.Key)
+		b.WriteString(oneLine(e.Key))
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Message)
+	b.WriteString(oneLine(e.Message))
 	return b.String()
 }
 

@@ -107,6 +107,7 @@ func TestParseRejects(t *testing.T) {
 		{"unknown key", ok + "profil = \"prod\"\n", 3, "profil", "unknown key"},
 		{"unknown non-string key", ok + "retries = 3\n", 3, "retries", "unknown key"},
 		{"dotted key", ok + "profile.name = \"x\"\n", 3, "profile.name", "unknown key"},
+		{"quoted key with a newline", ok + "\"a\\nb\" = \"x\"\n", 3, "a\nb", "unknown key"},
 		{"key outside", "profile = \"prod\"\n" + ok, 1, "profile", "outside"},
 		{"unknown table", ok + "[[registries]]\n", 3, "registries", "unknown table"},
 		{"single brackets", "\n[registry]\nmatch = \"111122223333\"\n", 2, "registry", "double brackets"},
