@@ -2,11 +2,21 @@ package config
 
 import (
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 )
 
+// abs makes a slash path absolute on this platform: /x is C:\x on Windows.
+func abs(p string) string {
+	if runtime.GOOS == "windows" && strings.HasPrefix(p, "/") {
+		p = "C:" + p
+	}
+	return filepath.FromSlash(p)
+}
+
 func TestPath(t *testing.T) {
-	home := filepath.FromSlash("/home/me")
+	home := abs("/home/me")
 	for _, tc := range []struct {
 		name string
 		goos string
@@ -28,9 +38,18 @@ func TestPath(t *testing.T) {
 		{"relative home", "linux", nil, "me", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			getenv := func(k string) string { return tc.env[k] }
+			getenv := func(k string) string {
+				if v := tc.env[k]; strings.HasPrefix(v, "/") {
+					return abs(v)
+				}
+				return tc.env[k]
+			}
 			got := path(tc.goos, getenv, func() string { return tc.home })
-			if want := filepath.FromSlash(tc.want); got != want {
+			want := tc.want
+			if want != "" && want != "ecrlogin.toml" {
+				want = abs(want)
+			}
+			if got != want {
 				t.Errorf("path(%s, %v, home %q) = %q, want %q", tc.goos, tc.env, tc.home, got, want)
 			}
 		})
