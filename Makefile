@@ -27,8 +27,8 @@ lint: ## gofmt, go vet, and the front's dependency check
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	GOOS=windows $(GO) vet ./cache/ ./ecr/... ./cmd/...
-	GOOS=darwin $(GO) vet ./cache/ ./ecr/... ./cmd/...
+	GOOS=windows $(GO) vet ./cache/ ./ecr/... ./cmd/... ./internal/config/ ./internal/tty/
+	GOOS=darwin $(GO) vet ./cache/ ./ecr/... ./cmd/... ./internal/config/ ./internal/tty/
 	$(GO) test -run TestFrontDependencies ./cmd/docker-credential-ecrlogin/
 
 bench: ## in-process benchmarks, then whole-process ones against the fake ECR (bench/; BENCHFLAGS=-n 500)
@@ -40,6 +40,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	$(GO) test -run '^$$' -fuzz FuzzReadEntry -fuzztime $(FUZZTIME) ./cache/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRecord -fuzztime $(FUZZTIME) ./cache/
 	$(GO) test -run '^$$' -fuzz FuzzEdit -fuzztime $(FUZZTIME) ./internal/dockerconfig/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/config/
 
 demo: build ## push and pull an image through the helper against a local fake ECR (no AWS account)
 	$(GO) run ./internal/demo -bin bin

@@ -139,25 +139,35 @@ func (e notECRError) Unwrap() error { return ErrNotECR }
 // token is only valid for the region that issued it and one docker config
 // routinely names registries in several regions.
 func ParseHost(serverURL string) (Registry, error) {
-	s := strings.Trim(serverURL, asciiSpace)
-	if s == "" {
-		return Registry{}, errEmpty
-	}
-	if err := checkBytes(s); err != nil {
-		return Registry{}, err
-	}
-	s, err := stripScheme(s)
-	if err != nil {
-		return Registry{}, err
-	}
-	// The path, if any, names a repository or an API route; it says
-	// nothing about which registry this is.
-	authority, _, _ := strings.Cut(s, "/")
-	host, err := hostOf(authority)
+	host, err := CanonicalHost(serverURL)
 	if err != nil {
 		return Registry{}, err
 	}
 	return parseRegistryHost(host)
+}
+
+// CanonicalHost returns the host a docker server URL names, read by the
+// rules ParseHost reads it with (scheme, userinfo, port, path, trailing dot
+// and case handled alike), whether or not the host is ECR's: it is what the
+// per-registry configuration matches alias host names against, so an alias
+// and an ECR host are read the same way. Every error wraps ErrNotECR; none
+// repeats the input.
+func CanonicalHost(serverURL string) (string, error) {
+	s := strings.Trim(serverURL, asciiSpace)
+	if s == "" {
+		return "", errEmpty
+	}
+	if err := checkBytes(s); err != nil {
+		return "", err
+	}
+	s, err := stripScheme(s)
+	if err != nil {
+		return "", err
+	}
+	// The path, if any, names a repository or an API route; it says
+	// nothing about which registry this is.
+	authority, _, _ := strings.Cut(s, "/")
+	return hostOf(authority)
 }
 
 // checkBytes rejects bytes no docker server URL contains and that only
