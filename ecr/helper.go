@@ -155,9 +155,12 @@ func (h *Helper) Get(ctx context.Context, serverURL string) (Token, error) {
 // serves them until they expire or are erased. The expiry comes from the
 // password when it carries one, else DefaultLifetime.
 func (h *Helper) Store(ctx context.Context, serverURL, username, secret string) error {
-	reg, err := ParseHost(serverURL)
+	reg, _, err := h.resolve(serverURL)
+	if errors.Is(err, ErrNotECR) {
+		return &Error{Host: printable(serverURL), Message: "ecrlogin stores credentials only for ECR registries", Err: err}
+	}
 	if err != nil {
-		return &Error{Host: printable(serverURL), Message: "ecrlogin stores credentials only for ECR registries"}
+		return err
 	}
 	if username == "" || secret == "" {
 		return &Error{Host: reg.Host, Message: "username and password are both required"}
@@ -193,8 +196,11 @@ func (h *Helper) Store(ctx context.Context, serverURL, username, secret string) 
 // is not ECR: nothing of it can be here.
 func (h *Helper) Erase(ctx context.Context, serverURL string) error {
 	reg, sel, err := h.resolve(serverURL)
-	if err != nil {
+	if errors.Is(err, ErrNotECR) {
 		return nil
+	}
+	if err != nil {
+		return err
 	}
 	id := ResolveIdentity(sel)
 	for _, key := range []string{storedKey(reg), tokenKey(reg, id)} {

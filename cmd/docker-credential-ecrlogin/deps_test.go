@@ -18,8 +18,11 @@ func TestFrontDependencies(t *testing.T) {
 	}
 	allowed := []string{
 		"github.com/docker/docker-credential-helpers/credentials",
+		"github.com/pelletier/go-toml/v2/unstable",
+		"github.com/pelletier/go-toml/v2/internal/parserbridge",
 		"github.com/ecrlogin/docker-credential-ecrlogin/cache",
 		"github.com/ecrlogin/docker-credential-ecrlogin/ecr",
+		"github.com/ecrlogin/docker-credential-ecrlogin/internal/config",
 		"github.com/ecrlogin/docker-credential-ecrlogin/internal/engine",
 		"github.com/ecrlogin/docker-credential-ecrlogin/internal/fetchcmd",
 		"github.com/ecrlogin/docker-credential-ecrlogin/internal/homedir",

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecrlogin/docker-credential-ecrlogin/cache"
 	"github.com/ecrlogin/docker-credential-ecrlogin/ecr"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/config"
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/settings"
 )
 
@@ -35,6 +36,10 @@ type Options struct {
 	Timeout  time.Duration // used instead of ECRLOGIN_TIMEOUT's when > 0
 	CacheDir string        // used instead of the cache location rules
 	NoCache  bool          // run uncached whatever the environment says
+	// ConfigFile is the per-registry config file to read instead of the
+	// one config.Path finds (ECRLOGIN_CONFIG, then the system's
+	// location).
+	ConfigFile string
 }
 
 // Engine is the wiring for one entry point. It is safe for concurrent use
@@ -49,8 +54,12 @@ type Engine struct {
 	// CacheDir is the cache directory the rules chose, "" when the cache
 	// is disabled. Whether it can be used is known only once opened.
 	CacheDir string
+	// ConfigFile is the per-registry config file in force ("" when none
+	// can be located); it need not exist.
+	ConfigFile string
 
-	openCache func() *cache.Cache
+	openCache  func() *cache.Cache
+	loadConfig func() (*config.File, error)
 }
 
 // New reads the settings and builds the Engine. Its only errors are bad
@@ -101,14 +110,40 @@ func New(o Options) (*Engine, error) {
 		}
 		return c
 	})
+	e.ConfigFile = o.ConfigFile
+	if e.ConfigFile == "" {
+		e.ConfigFile = config.Path(getenv)
+	}
+	// Read on first use, once: a bad file fails every request that needs
+	// it, with the file, line and key, and never falls back to another
+	// identity.
+	e.loadConfig = sync.OnceValues(func() (*config.File, error) {
+		return config.Load(e.ConfigFile)
+	})
 	e.Helper = &ecr.Helper{
 		Cache:   e.openCache,
+		Resolve: e.resolve,
 		Fetcher: o.Fetcher,
 		Log:     e.Log,
 		Warn:    o.Stderr,
 		Now:     o.Now,
 	}
 	return e, nil
+}
+
+// Config returns the per-registry configuration, read on the first call.
+// A missing file is an empty configuration; a bad one is an error naming
+// the file, the line and the key.
+func (e *Engine) Config() (*config.File, error) { return e.loadConfig() }
+
+// resolve is the Helper's Resolve: the per-registry configuration over
+// the host rules.
+func (e *Engine) resolve(serverURL string) (ecr.Registry, ecr.Selection, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return ecr.Registry{}, ecr.Selection{}, err
+	}
+	return cfg.Resolve(serverURL)
 }
 
 // Cache returns the disk cache, opening it on the first call; nil when it
