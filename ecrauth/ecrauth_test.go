@@ -79,7 +79,9 @@ func TestGet(t *testing.T) {
 		{name: "look-alike host", server: fakeaws.DefaultAccount + ".dkr.ecr.us-east-1.amazonaws.com.evil.example", wantErr: ecrauth.ErrNotECR},
 		{
 			name: "access denied", server: ecrHost, wantErr: ecrauth.ErrAccessDenied, wantCalls: 1, wantAPI: "AccessDeniedException",
-			arrange: func(t *testing.T, fake *fakeaws.Server) { fake.SetFault("GetAuthorizationToken", fakeaws.AccessDenied()) },
+			arrange: func(t *testing.T, fake *fakeaws.Server) {
+				fake.SetFault("GetAuthorizationToken", fakeaws.AccessDenied())
+			},
 		},
 		{
 			name: "ECR hangs past the timeout", server: ecrHost, wantErr: ecrauth.ErrTimeout, wantCalls: -1, timeout: 300 * time.Millisecond,
