@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"errors"
+	"io"
 	"net/http"
 	"testing"
 
