@@ -30,7 +30,7 @@ func run(m *testing.M) int {
 	for i, v := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
 		os.Setenv(vars[i], v)
 	}
-	for _, k := range []string{"ECRLOGIN_CACHE_DIR", "ECRLOGIN_NO_CACHE", "ECRLOGIN_LOG", "ECRLOGIN_TIMEOUT", "AWS_ECR_CACHE_DIR", "AWS_ECR_DISABLE_CACHE", "XDG_CACHE_HOME", "DOCKER_CONFIG", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "SSL_CERT_FILE"} {
+	for _, k := range []string{"ECRLOGIN_CACHE_DIR", "ECRLOGIN_NO_CACHE", "ECRLOGIN_LOG", "ECRLOGIN_TIMEOUT", "AWS_ECR_CACHE_DIR", "AWS_ECR_DISABLE_CACHE", "XDG_CACHE_HOME", "DOCKER_CONFIG", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "SSL_CERT_FILE", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME"} {
 		os.Unsetenv(k)
 	}
 	// The binaries are built with -race under -race; they exit when done.
