@@ -224,12 +224,25 @@ func TestProfile(t *testing.T) {
 	fake := startFake(t)
 	const profileKey = "AKIAPROFILEEXAMPLE01"
 	writeAWSFile(t, "AWS_SHARED_CREDENTIALS_FILE", "[prod]\naws_access_key_id = "+profileKey+"\naws_secret_access_key = prodsecret\n")
-	h := newHelper(t, ecrauth.Options{CacheDir: t.TempDir(), Profile: "prod"})
+	cacheDir := t.TempDir()
+	h := newHelper(t, ecrauth.Options{CacheDir: cacheDir, Profile: "prod"})
 	if _, _, err := h.Get(ecrHost); err != nil {
 		t.Fatalf("Get(%q) with profile prod: %v", ecrHost, err)
 	}
 	if key := lastTokenKey(fake); key != profileKey {
 		t.Errorf("token call signed with %q, want the profile's %q", key, profileKey)
+	}
+	// The profile is part of the cache key: served again to the profile,
+	// never to the environment's identity on the same cache.
+	if _, _, err := h.Get(ecrHost); err != nil || tokenCalls(fake) != 1 {
+		t.Errorf("second Get with profile prod: err %v, %d token calls; want a cache hit", err, tokenCalls(fake))
+	}
+	envHelper := newHelper(t, ecrauth.Options{CacheDir: cacheDir})
+	if _, _, err := envHelper.Get(ecrHost); err != nil {
+		t.Fatal(err)
+	}
+	if n, key := tokenCalls(fake), lastTokenKey(fake); n != 2 || key != fakeaws.ExampleAccessKeyID {
+		t.Errorf("Get without the profile on the same cache: %d token calls, last signed with %q; want a second call with the environment's key", n, key)
 	}
 
 	h = newHelper(t, ecrauth.Options{CacheDir: t.TempDir(), Profile: "missing"})
