@@ -29,7 +29,8 @@ var (
 	ErrNoCredentials = ecr.ErrNoCredentials
 	// ErrSSOSessionExpired: `aws sso login` is needed.
 	ErrSSOSessionExpired = ecr.ErrSSOSessionExpired
-	// ErrAccessDenied: AWS refused the identity a call it made.
+	// ErrAccessDenied: AWS refused a call made as the identity
+	// (GetAuthorizationToken, AssumeRole, ...).
 	ErrAccessDenied = ecr.ErrAccessDenied
 	// ErrThrottled: AWS throttled the calls and retries did not get
 	// through.
@@ -100,18 +101,23 @@ type Options struct {
 	// does not move deadlines, which run on real time.
 	Now func() time.Time
 
-	// Timeout bounds each Get and GetContext call: credentials, the
+	// Timeout bounds each Get, GetContext and Token call: credentials, the
 	// cache lock and the API calls. Zero means DefaultTimeout. A
 	// context's own earlier deadline wins.
 	Timeout time.Duration
 }
 
-// Helper gets ECR registry credentials. Build it with New; it is safe for
+// Helper gets ECR registry credentials. Build it with New (a zero Helper
+// answers every call with an error); it is safe for
 // concurrent use by multiple goroutines, and cold calls for one registry
 // and identity make one API call between them.
 type Helper struct {
 	eng *engine.Engine
 }
+
+// errNotBuilt answers a Helper that New did not build (a zero value), which
+// has no cache and no fetcher to use.
+var errNotBuilt = errors.New("ecrauth: the Helper was not built with ecrauth.New")
 
 // New builds a Helper. It does no I/O: the cache directory is opened by
 // the first Get for an ECR host. Its errors are options that cannot work
@@ -194,6 +200,9 @@ func (h *Helper) GetContext(ctx context.Context, serverURL string) (username, se
 // Token is GetContext with the token's expiry, for programs that hand
 // the credentials on and need to know for how long they hold.
 func (h *Helper) Token(ctx context.Context, serverURL string) (Token, error) {
+	if h == nil || h.eng == nil {
+		return Token{}, errNotBuilt
+	}
 	ctx, cancel := h.eng.Context(ctx)
 	defer cancel()
 	return h.eng.Helper.Get(ctx, serverURL)

@@ -185,6 +185,36 @@ func TestFreshness(t *testing.T) {
 	}
 }
 
+// TestStaleServed checks the binaries' fallback: when a refresh fails, a
+// cached token with at least 5 minutes left is served, with a warning to
+// the logger (never to stderr); one closer to its expiry is not.
+func TestStaleServed(t *testing.T) {
+	fake := startFake(t)
+	clock := testclock.New(time.Now())
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	h := newHelper(t, ecrauth.Options{CacheDir: t.TempDir(), Now: clock.Now, Logger: log})
+	_, first, err := h.Get(ecrHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.SetFault("GetAuthorizationToken", fakeaws.AccessDenied())
+
+	clock.Advance(11 * time.Hour) // stale, one hour left
+	_, secret, err := h.Get(ecrHost)
+	if err != nil || secret != first {
+		t.Errorf("refresh failing with an hour left: err %v, same token %v; want the cached token", err, secret == first)
+	}
+	if !strings.Contains(buf.String(), "could not refresh") {
+		t.Errorf("no warning logged for the stale token:\n%s", buf.String())
+	}
+
+	clock.Advance(time.Hour - 4*time.Minute) // 4 minutes left
+	if _, _, err := h.Get(ecrHost); !errors.Is(err, ecrauth.ErrAccessDenied) {
+		t.Errorf("refresh failing with 4 minutes left: err %v, want access denied", err)
+	}
+}
+
 // TestConcurrentColdGet is the single flight across goroutines: many cold
 // Gets at once, on one Helper, make one API call between them.
 func TestConcurrentColdGet(t *testing.T) {
@@ -319,6 +349,15 @@ func TestNewRefuses(t *testing.T) {
 				t.Errorf("New(%+v) error = %v, want one matching %v", tt.o, err, tt.is)
 			}
 		})
+	}
+}
+
+// TestZeroHelper checks that a Helper not built by New fails politely.
+func TestZeroHelper(t *testing.T) {
+	for _, h := range []*ecrauth.Helper{nil, new(ecrauth.Helper)} {
+		if _, _, err := h.Get(ecrHost); err == nil {
+			t.Errorf("(%#v).Get(%q) succeeded; want an error", h, ecrHost)
+		}
 	}
 }
 
