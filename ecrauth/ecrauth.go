@@ -87,9 +87,11 @@ type Options struct {
 	NoCache bool
 
 	// ConfigFile is the per-registry configuration file (aliases,
-	// profiles and roles per registry) the binaries will read. It is not
-	// supported yet: New refuses a non-empty ConfigFile with an error
-	// matching errors.ErrUnsupported rather than ignore it.
+	// profiles and roles per registry; see the README). Empty means the
+	// binaries' file (ECRLOGIN_CONFIG, else the system's location), so a
+	// program resolves registries exactly as docker-credential-ecrlogin
+	// does. A missing file is no mappings; a bad one makes every Get fail
+	// with an error naming the file, the line and the key.
 	ConfigFile string
 
 	// Logger receives the Helper's log lines (fetches, cache decisions,
@@ -124,8 +126,6 @@ var errNotBuilt = errors.New("ecrauth: the Helper was not built with ecrauth.New
 // together, or that this version does not support.
 func New(o Options) (*Helper, error) {
 	switch {
-	case o.ConfigFile != "":
-		return nil, fmt.Errorf("ecrauth: per-registry configuration file %s: %w by this version", o.ConfigFile, errors.ErrUnsupported)
 	case o.AWSConfig != nil && o.Profile != "":
 		return nil, errors.New("ecrauth: set Profile or AWSConfig, not both: the credentials would come from AWSConfig alone")
 	case o.AWSConfig != nil && o.AWSConfig.Credentials == nil:
@@ -149,12 +149,13 @@ func New(o Options) (*Helper, error) {
 	// ECRLOGIN_TIMEOUT are the binaries' business, and a bad value of
 	// either must not break a program that never set them.
 	eng, err := engine.New(engine.Options{
-		Fetcher:  f,
-		Now:      o.Now,
-		Logger:   log,
-		Timeout:  timeout,
-		CacheDir: o.CacheDir,
-		NoCache:  o.NoCache || o.AWSConfig != nil,
+		Fetcher:    f,
+		Now:        o.Now,
+		Logger:     log,
+		Timeout:    timeout,
+		CacheDir:   o.CacheDir,
+		NoCache:    o.NoCache || o.AWSConfig != nil,
+		ConfigFile: o.ConfigFile,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ecrauth: %w", err)
@@ -165,9 +166,10 @@ func New(o Options) (*Helper, error) {
 	return &Helper{eng: eng}, nil
 }
 
-// withProfile makes every registry's identity selection use profile,
-// keeping whatever else next (the host rules, later the per-registry
-// configuration) decides.
+// withProfile makes profile the default for every registry whose
+// per-registry mapping names none, as AWS_PROFILE is for the binaries: a
+// mapping's profile wins, and whatever else next (the host rules, the
+// mapping) decides is kept.
 func withProfile(next func(string) (ecr.Registry, ecr.Selection, error), profile string) func(string) (ecr.Registry, ecr.Selection, error) {
 	if next == nil {
 		next = func(serverURL string) (ecr.Registry, ecr.Selection, error) {
@@ -177,7 +179,9 @@ func withProfile(next func(string) (ecr.Registry, ecr.Selection, error), profile
 	}
 	return func(serverURL string) (ecr.Registry, ecr.Selection, error) {
 		reg, sel, err := next(serverURL)
-		sel.Profile = profile
+		if sel.Profile == "" {
+			sel.Profile = profile
+		}
 		return reg, sel, err
 	}
 }

@@ -335,7 +335,6 @@ func TestNewRefuses(t *testing.T) {
 		o    ecrauth.Options
 		is   error // also matched, when set
 	}{
-		{name: "config file not supported yet", o: ecrauth.Options{ConfigFile: "/etc/ecrlogin.toml"}, is: errors.ErrUnsupported},
 		{name: "profile and config", o: ecrauth.Options{Profile: "prod", AWSConfig: &static}},
 		{name: "config without credentials", o: ecrauth.Options{AWSConfig: &aws.Config{Region: "us-east-1"}}},
 	}
@@ -401,4 +400,42 @@ func lastTokenKey(fake *fakeaws.Server) string {
 		}
 	}
 	return ""
+}
+
+// TestConfigFile: the per-registry file resolves aliases and picks each
+// registry's profile, a mapping's profile beating Options.Profile, and a
+// bad file fails every Get with the file, line and key.
+func TestConfigFile(t *testing.T) {
+	fake := startFake(t)
+	const prodKey, devKey = "AKIAPRODEXAMPLE00001", "AKIADEVEXAMPLE000001"
+	writeAWSFile(t, "AWS_SHARED_CREDENTIALS_FILE", "[prod]\naws_access_key_id = "+prodKey+"\naws_secret_access_key = p\n[dev]\naws_access_key_id = "+devKey+"\naws_secret_access_key = d\n")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(file, []byte(`[[registry]]
+match = "registry.example.com"
+ecr = "`+ecrHost+`"
+profile = "prod"
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := newHelper(t, ecrauth.Options{CacheDir: t.TempDir(), ConfigFile: file, Profile: "dev"})
+	if user, _, err := h.Get("registry.example.com"); err != nil || user != "AWS" {
+		t.Fatalf("Get(alias) = %q, %v", user, err)
+	}
+	if key := lastTokenKey(fake); key != prodKey {
+		t.Errorf("alias fetched with %q, want the mapping's profile key %q (it beats Options.Profile)", key, prodKey)
+	}
+	if _, _, err := h.Get("registry.other.example"); !errors.Is(err, ecrauth.ErrNotECR) {
+		t.Errorf("Get(unmapped non-ECR host) = %v, want ErrNotECR", err)
+	}
+
+	bad := filepath.Join(dir, "bad.toml")
+	if err := os.WriteFile(bad, []byte("[[registry]]\nmatch = \"111122223333\"\nprofil = \"prod\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h = newHelper(t, ecrauth.Options{CacheDir: t.TempDir(), ConfigFile: bad})
+	_, _, err := h.Get(ecrHost)
+	if err == nil || !strings.Contains(err.Error(), "bad.toml:3: profil") || errors.Is(err, ecrauth.ErrNotECR) {
+		t.Errorf("Get with a bad config file = %v; want an error naming bad.toml:3 and the key, not ErrNotECR", err)
+	}
 }
