@@ -39,7 +39,9 @@ type kubeletFakeKey struct{}
 //	kubelet_sts_saw NS/NAME/UID ROLE  the fake STS got AssumeRoleWithWebIdentity
 //	                                  for ROLE with exactly that account's token
 //	kubelet_entries DIR N             DIR holds N cache entries (*.json files)
-//	kubelet_fault ACTION hang         make the fake hang on ACTION
+//	kubelet_fault ACTION KIND         make the fake fail ACTION: hang, accessdenied
+//	kubelet_bigfile PATH SIZE         write SIZE bytes of 'a' to PATH
+//	kubelet_nofilewith DIR TEXT       no file under DIR holds TEXT (and there are files)
 func TestKubeletScripts(t *testing.T) {
 	bin := testbin.Dir(t)
 	testscript.Run(t, testscript.Params{
@@ -69,11 +71,13 @@ func TestKubeletScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"kubelet_calls":   cmdKubeletCalls,
-			"kubelet_request": cmdKubeletRequest,
-			"kubelet_sts_saw": cmdKubeletSTSSaw,
-			"kubelet_entries": cmdKubeletEntries,
-			"kubelet_fault":   cmdKubeletFault,
+			"kubelet_calls":      cmdKubeletCalls,
+			"kubelet_request":    cmdKubeletRequest,
+			"kubelet_sts_saw":    cmdKubeletSTSSaw,
+			"kubelet_entries":    cmdKubeletEntries,
+			"kubelet_fault":      cmdKubeletFault,
+			"kubelet_nofilewith": cmdKubeletNoFileWith,
+			"kubelet_bigfile":    cmdKubeletBigfile,
 		},
 	})
 }
@@ -164,8 +168,45 @@ func cmdKubeletEntries(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func cmdKubeletFault(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 || args[1] != "hang" {
-		ts.Fatalf("usage: kubelet_fault ACTION hang")
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: kubelet_fault ACTION hang|accessdenied")
 	}
-	kubeletFake(ts).SetFault(args[0], fakeaws.Hang())
+	switch args[1] {
+	case "hang":
+		kubeletFake(ts).SetFault(args[0], fakeaws.Hang())
+	case "accessdenied":
+		kubeletFake(ts).SetFault(args[0], fakeaws.AccessDenied())
+	default:
+		ts.Fatalf("unknown fault kind %q", args[1])
+	}
+}
+
+func cmdKubeletNoFileWith(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: kubelet_nofilewith DIR TEXT")
+	}
+	n := 0
+	ts.Check(filepath.Walk(ts.MkAbs(args[0]), func(p string, fi os.FileInfo, err error) error {
+		if err != nil || !fi.Mode().IsRegular() {
+			return err
+		}
+		n++
+		b, err := os.ReadFile(p)
+		if err == nil && strings.Contains(string(b), args[1]) {
+			ts.Fatalf("%s contains %q", p, args[1])
+		}
+		return err
+	}))
+	if n == 0 {
+		ts.Fatalf("no files under %s: the audit would prove nothing", args[0])
+	}
+}
+
+func cmdKubeletBigfile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: kubelet_bigfile PATH SIZE")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(strings.Repeat("a", n)), 0o644))
 }
