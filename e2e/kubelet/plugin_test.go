@@ -16,32 +16,25 @@ import (
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/fakeaws"
 )
 
-// providerConfig is the README's CredentialProviderConfig, trimmed to the
-// hosts the test pulls from: the kubelet's own config loader parses and
-// validates it, so a mistake in its shape fails here.
-const providerConfig = `apiVersion: kubelet.config.k8s.io/v1
-kind: CredentialProviderConfig
-providers:
-  - name: ecrlogin
-    apiVersion: credentialprovider.kubelet.k8s.io/v1
-    args: ["kubelet"]
-    defaultCacheDuration: "12h"
-    matchImages:
-      - "*.dkr.ecr.*.amazonaws.com"
-      - "*.dkr.ecr-fips.*.amazonaws.com"
-      - "*.dkr-ecr.*.on.aws"
-      - "*.dkr-ecr-fips.*.on.aws"
-      - "*.dkr.ecr.*.amazonaws.com.cn"
-      - "*.dkr-ecr.*.on.amazonwebservices.com.cn"
-      - "public.ecr.aws"
-      - "ecr-public.aws.com"
-    tokenAttributes:
-      serviceAccountTokenAudience: sts.amazonaws.com
-      cacheType: ServiceAccount
-      requireServiceAccount: false
-      optionalServiceAccountAnnotationKeys:
-        - eks.amazonaws.com/ecr-role-arn
-`
+// readmeConfig returns the CredentialProviderConfig the README gives,
+// with its cache directory moved to cacheDir: the kubelet's own config
+// loader parses and validates it, so a mistake in the README fails here.
+func readmeConfig(t *testing.T, cacheDir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "### `credential-provider.yaml`")
+	if ok {
+		_, rest, ok = strings.Cut(rest, "```yaml\n")
+	}
+	config, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 || !strings.Contains(config, "/var/cache/ecrlogin") {
+		t.Fatal("README.md has no ```yaml block under ### `credential-provider.yaml` setting /var/cache/ecrlogin")
+	}
+	return strings.ReplaceAll(config, "/var/cache/ecrlogin", cacheDir)
+}
 
 // TestThroughKubeletPlugin drives ecrlogin through the kubelet's own
 // credential provider code (k8s.io/kubernetes/pkg/credentialprovider/plugin):
@@ -62,7 +55,8 @@ func TestThroughKubeletPlugin(t *testing.T) {
 		t.Fatal(err)
 	}
 	configPath := filepath.Join(t.TempDir(), "credential-provider.yaml")
-	if err := os.WriteFile(configPath, []byte(providerConfig), 0o600); err != nil {
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	if err := os.WriteFile(configPath, []byte(readmeConfig(t, cacheDir)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 
@@ -131,6 +125,12 @@ func TestThroughKubeletPlugin(t *testing.T) {
 	// A pod without a service account (a static pod) is allowed too.
 	pull("kube-system", "static", "", "public.ecr.aws/x/y:1")
 	count(fakeaws.ServiceECRPublic, "GetAuthorizationToken", 1)
+	// The README's env sends the cache where it says: one entry per
+	// service account, one for the node's identity in each of the two
+	// APIs.
+	if entries, _ := filepath.Glob(filepath.Join(cacheDir, "*.json")); len(entries) != 4 {
+		t.Errorf("cache entries in the config's ECRLOGIN_CACHE_DIR = %d, want 4", len(entries))
+	}
 	// Images the config does not match never reach the plugin.
 	keyring := plugin.NewExternalCredentialProviderDockerKeyring("team-c", "p4", "p4-uid", "default")
 	if auths, _ := keyring.Lookup("ghcr.io/x/y:1"); len(auths) != 0 {
