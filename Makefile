@@ -7,7 +7,7 @@ CMDS     := ./cmd/docker-credential-ecrlogin ./cmd/ecrlogin
 FUZZTIME ?= 60s
 BENCHFLAGS ?=
 
-.PHONY: help build install test lint bench fuzz demo e2e-docker clean
+.PHONY: help build install test lint bench fuzz demo e2e-docker e2e-kubelet clean
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z0-9-]+:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,12 +41,16 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRecord -fuzztime $(FUZZTIME) ./cache/
 	$(GO) test -run '^$$' -fuzz FuzzEdit -fuzztime $(FUZZTIME) ./internal/dockerconfig/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/config/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeRequest -fuzztime $(FUZZTIME) ./internal/kubelet/
 
 demo: build ## push and pull an image through the helper against a local fake ECR (no AWS account)
 	$(GO) run ./internal/demo -bin bin
 
 e2e-docker: ## push/pull through a private Docker engine (root, dockerd); says SKIPPED: no Docker daemon when none answers
 	@scripts/e2e-docker.sh
+
+e2e-kubelet: ## check ecrlogin kubelet's wire format against the upstream kubelet types (own module: e2e/kubelet)
+	cd e2e/kubelet && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 clean: ## remove build output
 	rm -rf bin/

@@ -157,7 +157,9 @@ func (h *Helper) Get(ctx context.Context, serverURL string) (Token, error) {
 func (h *Helper) Store(ctx context.Context, serverURL, username, secret string) error {
 	reg, _, err := h.resolve(serverURL)
 	if errors.Is(err, ErrNotECR) {
-		return &Error{Host: printable(serverURL), Message: "ecrlogin stores credentials only for ECR registries", Err: err}
+		// Not wrapped: docker login must read this line, not the
+		// protocol's not-found that ErrNotECR turns into.
+		return &Error{Host: printable(serverURL), Message: "ecrlogin stores credentials only for ECR registries"}
 	}
 	if err != nil {
 		return err

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/version"
 )
@@ -20,16 +22,26 @@ Commands:
   token     print the registry password for HOST, for --password-stdin
   fetch     get a registry token for docker-credential-ecrlogin (internal:
             reads a JSON request on stdin, writes JSON on stdout)
+  kubelet   the kubelet's image credential provider: reads a
+            CredentialProviderRequest on stdin, writes the response on
+            stdout (also what runs when invoked as ecr-credential-provider)
   version   print the version
 
 docker-credential-ecrlogin runs "ecrlogin fetch" itself when its cache has
 no fresh token; you do not need to run it. See README.md for setup.`
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+	os.Exit(run(os.Args[0], os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }
 
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+// run dispatches on the command; program is argv[0], which decides the
+// kubelet mode when the binary is installed as the upstream plugin.
+func run(program string, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if strings.TrimSuffix(filepath.Base(program), ".exe") == kubeletName {
+		// The upstream plugin's provider configs pass it only logging
+		// flags (-v=2), or none: a drop-in replacement ignores them.
+		return runKubelet(nil, stdin, stdout, stderr, getenv)
+	}
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
 		return 2
@@ -47,6 +59,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		return runConfigure(args[1:], stdin, stdout, stderr, getenv)
 	case "token":
 		return runToken(args[1:], stdin, stdout, stderr, getenv)
+	case "kubelet":
+		return runKubelet(args[1:], stdin, stdout, stderr, getenv)
 	}
 	fmt.Fprintf(stderr, "ecrlogin: unknown command %q\n%s\n", args[0], usage)
 	return 2

@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/fakeaws"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/scripttest"
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/testbin"
 )
 
@@ -22,113 +23,30 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-type fakeKey struct{}
-
 // TestScripts runs the .txtar scripts in testdata/script against the real,
-// freshly built binaries: each script gets its own fake AWS (ECR, ECR
-// Public, STS on loopback), its own HOME, DOCKER_CONFIG ($WORK/docker) and
-// cache directory, static AWS keys, and nothing from the machine's own
-// AWS or docker setup.
+// freshly built binaries, each with its own fake AWS, HOME, DOCKER_CONFIG
+// ($WORK/docker) and cache (see package scripttest for the environment and
+// the shared commands). This suite's own commands:
 //
-// Extra script commands:
-//
-//	calls SERVICE ACTION N      the fake saw exactly N calls (ecr, ecr-public, sts)
-//	fault ACTION KIND           make the fake fail: accessdenied, clear
-//	mode PATH PERM              PATH's permission bits are PERM (octal), e.g. 0600
 //	cmpconfig FILE WANT         FILE is WANT without WANT's final newline (docker
 //	                            writes none; txtar files always end in one)
 //	secretis JSON TOKEN         the Secret in the JSON file JSON is the token in TOKEN
-//	lacks FILE TEXTFILE         FILE does not contain TEXTFILE's text (secrets audit)
-//	nofilewith DIR TEXT         no file under DIR contains TEXT (secrets audit)
+//	kubelet_request FILE VERSION IMAGE [NS/NAME/UID [ROLE]]
+//	                            write a CredentialProviderRequest, with a
+//	                            service-account token for NS/NAME/UID and the
+//	                            role annotation when given
+//	kubelet_sts_saw NS/NAME/UID ROLE
+//	                            the fake STS got AssumeRoleWithWebIdentity for
+//	                            ROLE with exactly that account's token
+//	entries DIR N               DIR holds N cache entries (*.json files)
 func TestScripts(t *testing.T) {
-	bin := testbin.Dir(t)
-	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata/script",
-		RequireExplicitExec: true,
-		Setup: func(env *testscript.Env) error {
-			fake := fakeaws.New()
-			base, stop, err := fake.Start("127.0.0.1:0")
-			if err != nil {
-				return err
-			}
-			env.Defer(func() { stop() })
-			env.Values[fakeKey{}] = fake
-			home := filepath.Join(env.WorkDir, "home")
-			if err := os.MkdirAll(home, 0o700); err != nil {
-				return err
-			}
-			env.Setenv("PATH", bin+string(os.PathListSeparator)+env.Getenv("PATH"))
-			env.Setenv("BIN", bin)
-			// Race-enabled binaries otherwise sleep a second at exit.
-			env.Setenv("GORACE", "atexit_sleep_ms=0")
-			env.Setenv("ECRLOGIN_CACHE_DIR", filepath.Join(env.WorkDir, "cache"))
-			env.Setenv("DOCKER_CONFIG", filepath.Join(env.WorkDir, "docker"))
-			env.Setenv("FAKE_URL", base)
-			for _, kv := range append(fakeaws.ClientEnv(home), fake.Env(base)...) {
-				k, v, _ := strings.Cut(kv, "=")
-				env.Setenv(k, v)
-			}
-			return nil
-		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"calls":      cmdCalls,
-			"fault":      cmdFault,
-			"mode":       cmdMode,
-			"cmpconfig":  cmdCmpConfig,
-			"secretis":   cmdSecretIs,
-			"lacks":      cmdLacks,
-			"nofilewith": cmdNoFileWith,
-		},
+	scripttest.Run(t, "testdata/script", map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"cmpconfig":       cmdCmpConfig,
+		"secretis":        cmdSecretIs,
+		"kubelet_request": cmdKubeletRequest,
+		"kubelet_sts_saw": cmdKubeletSTSSaw,
+		"entries":         cmdEntries,
 	})
-}
-
-func fakeOf(ts *testscript.TestScript) *fakeaws.Server {
-	return ts.Value(fakeKey{}).(*fakeaws.Server)
-}
-
-func not(neg bool) string {
-	if neg {
-		return "not "
-	}
-	return ""
-}
-
-func cmdCalls(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 3 {
-		ts.Fatalf("usage: calls SERVICE ACTION N")
-	}
-	want, err := strconv.Atoi(args[2])
-	ts.Check(err)
-	if got := fakeOf(ts).Count(args[0], args[1]); (got == want) == neg {
-		ts.Fatalf("fake %s %s calls = %d, want %s%d", args[0], args[1], got, not(neg), want)
-	}
-}
-
-func cmdFault(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: fault ACTION KIND")
-	}
-	switch args[1] {
-	case "accessdenied":
-		fakeOf(ts).SetFault(args[0], fakeaws.AccessDenied())
-	case "clear":
-		fakeOf(ts).ClearFaults()
-	default:
-		ts.Fatalf("unknown fault kind %q", args[1])
-	}
-}
-
-func cmdMode(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 2 {
-		ts.Fatalf("usage: mode PATH PERM")
-	}
-	want, err := strconv.ParseUint(args[1], 8, 32)
-	ts.Check(err)
-	fi, err := os.Stat(ts.MkAbs(args[0]))
-	ts.Check(err)
-	if got := fi.Mode().Perm(); (got == os.FileMode(want)) == neg {
-		ts.Fatalf("mode of %s = %#o, want %s%#o", args[0], got, not(neg), want)
-	}
 }
 
 func cmdCmpConfig(ts *testscript.TestScript, neg bool, args []string) {
@@ -160,42 +78,72 @@ func cmdSecretIs(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-func cmdLacks(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: lacks FILE TEXTFILE")
+// serviceAccountToken is the projected token the test kubelet sends for
+// "ns/name/uid": unsigned, as nothing on our side verifies it, and the
+// same for the same account so the fake's record can be compared.
+func serviceAccountToken(ts *testscript.TestScript, account string) string {
+	parts := strings.Split(account, "/")
+	if len(parts) != 3 {
+		ts.Fatalf("service account %q is not NS/NAME/UID", account)
 	}
-	text := strings.TrimSpace(ts.ReadFile(args[1]))
-	if text == "" {
-		ts.Fatalf("%s is empty: the check would prove nothing", args[1])
+	claims, err := json.Marshal(map[string]any{
+		"aud": []string{"sts.amazonaws.com"},
+		"sub": "system:serviceaccount:" + parts[0] + ":" + parts[1],
+		"kubernetes.io": map[string]any{
+			"namespace":      parts[0],
+			"serviceaccount": map[string]string{"name": parts[1], "uid": parts[2]},
+		},
+	})
+	ts.Check(err)
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"RS256"}`)) + "." + enc(claims) + ".c2lnbmF0dXJl"
+}
+
+func cmdKubeletRequest(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 || len(args) > 5 {
+		ts.Fatalf("usage: kubelet_request FILE VERSION IMAGE [NS/NAME/UID [ROLE]]")
 	}
-	if strings.Contains(ts.ReadFile(args[0]), text) {
-		ts.Fatalf("%s contains the text of %s", args[0], args[1])
+	req := map[string]any{
+		"apiVersion": "credentialprovider.kubelet.k8s.io/" + args[1],
+		"kind":       "CredentialProviderRequest",
+		"image":      args[2],
+	}
+	if len(args) >= 4 {
+		req["serviceAccountToken"] = serviceAccountToken(ts, args[3])
+	}
+	if len(args) == 5 {
+		req["serviceAccountAnnotations"] = map[string]string{"eks.amazonaws.com/ecr-role-arn": args[4]}
+	}
+	b, err := json.Marshal(req)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o600))
+}
+
+func cmdKubeletSTSSaw(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: kubelet_sts_saw NS/NAME/UID ROLE")
+	}
+	token := serviceAccountToken(ts, args[0])
+	n := 0
+	for _, c := range scripttest.Fake(ts).Calls() {
+		if c.Service == fakeaws.ServiceSTS && c.Action == "AssumeRoleWithWebIdentity" && c.RoleARN == args[1] && c.WebIdentityToken == token {
+			n++
+		}
+	}
+	if (n == 1) == neg {
+		ts.Fatalf("fake STS AssumeRoleWithWebIdentity calls for %s with %s's token = %d, want %s1", args[1], args[0], n, map[bool]string{true: "not ", false: ""}[neg])
 	}
 }
 
-func cmdNoFileWith(ts *testscript.TestScript, neg bool, args []string) {
+func cmdEntries(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
-		ts.Fatalf("usage: nofilewith DIR TEXT")
+		ts.Fatalf("usage: entries DIR N")
 	}
-	var n int
-	err := filepath.Walk(ts.MkAbs(args[0]), func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		if fi.Mode().IsRegular() {
-			n++
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			if strings.Contains(string(b), args[1]) {
-				return fmt.Errorf("%s contains %q", p, args[1])
-			}
-		}
-		return nil
-	})
+	want, err := strconv.Atoi(args[1])
 	ts.Check(err)
-	if n == 0 {
-		ts.Fatalf("no files under %s: the audit would prove nothing", args[0])
+	entries, err := filepath.Glob(filepath.Join(ts.MkAbs(args[0]), "*.json"))
+	ts.Check(err)
+	if len(entries) != want {
+		ts.Fatalf("cache entries under %s = %d (%v), want %d", args[0], len(entries), entries, want)
 	}
 }
