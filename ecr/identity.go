@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/homedir"
 )
@@ -154,6 +155,11 @@ func resolveIdentity(getenv func(string) string, home func() string, sel Selecti
 // which itself may fall through to container and instance credentials.
 func describeSource(getenv func(string) string, sel Selection) (source, profile string) {
 	switch {
+	case sel.ServiceAccount != "":
+		// The kubelet's service-account mode: the pod's token for the role.
+		ns, rest, _ := strings.Cut(sel.ServiceAccount, "/")
+		name, _, _ := strings.Cut(rest, "/")
+		return "role " + sel.RoleARN + " for service account " + ns + "/" + name, ""
 	case sel.Profile != "":
 		return "profile " + strconv.Quote(sel.Profile), sel.Profile
 	case getenv("AWS_ACCESS_KEY_ID") != "" && getenv("AWS_SECRET_ACCESS_KEY") != "":

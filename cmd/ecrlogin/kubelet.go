@@ -60,22 +60,13 @@ func runKubelet(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv
 	if err != nil {
 		return fail(err)
 	}
-	source, err := serviceAccountMode(eng, f, req, getenv)
-	if err != nil {
+	if err := serviceAccountMode(eng, f, req, getenv); err != nil {
 		return fail(err)
 	}
 
 	tok, err := eng.Helper.Get(ctx, host)
 	if errors.Is(err, ecr.ErrNotECR) {
 		return fail(fmt.Errorf("image %q: %s: %w", req.Image, host, err))
-	}
-	var e *ecr.Error
-	if source != "" && errors.As(err, &e) {
-		// The identity the engine names is the node's environment; the
-		// fetch ran as the service account's role.
-		named := *e
-		named.Source = source
-		err = &named
 	}
 	if err != nil {
 		return fail(err)
@@ -117,41 +108,38 @@ func readRequest(ctx context.Context, stdin io.Reader) (kubelet.CredentialProvid
 // served a registry token another one got. Without a token or a role it
 // leaves the engine as it is, on the node's credentials, as the upstream
 // plugin does.
-//
-// It returns the identity source to name in errors, "" for the node's.
-func serviceAccountMode(eng *engine.Engine, f *fetch.Fetcher, req kubelet.CredentialProviderRequest, getenv func(string) string) (source string, err error) {
+func serviceAccountMode(eng *engine.Engine, f *fetch.Fetcher, req kubelet.CredentialProviderRequest, getenv func(string) string) error {
 	role := req.ServiceAccountAnnotations[kubelet.RoleAnnotation]
 	if role == "" {
 		role = getenv(roleEnv)
 	}
 	if req.ServiceAccountToken == "" || role == "" {
 		eng.Log.Debug("using the node's credentials", "serviceAccountToken", req.ServiceAccountToken != "", "role", role)
-		return "", nil
+		return nil
 	}
 	if !strings.HasPrefix(role, "arn:") || !strings.Contains(role, ":role/") {
-		return "", fmt.Errorf("role %q (from the %s annotation or %s) is not an IAM role ARN", role, kubelet.RoleAnnotation, roleEnv)
+		return fmt.Errorf("role %q (from the %s annotation or %s) is not an IAM role ARN", role, kubelet.RoleAnnotation, roleEnv)
 	}
 	sa, err := kubelet.ServiceAccountOf(req.ServiceAccountToken)
 	if err != nil {
-		return "", err
+		return err
 	}
 	eng.Log.Debug("using the service account's role", "serviceAccount", sa.String(), "role", role)
 
 	// Wrap whatever resolves hosts (the host rules, or per-registry config
 	// when there is some), so aliases keep working and only the identity
-	// changes.
+	// changes: to the role and service account alone, since none of a
+	// mapping's profile, role or MFA applies to a pod's own token.
 	resolve := eng.Helper.Resolve
 	eng.Helper.Resolve = func(serverURL string) (ecr.Registry, ecr.Selection, error) {
 		var reg ecr.Registry
-		var sel ecr.Selection
 		var err error
 		if resolve != nil {
-			reg, sel, err = resolve(serverURL)
+			reg, _, err = resolve(serverURL)
 		} else {
 			reg, err = ecr.ParseHost(serverURL)
 		}
-		sel.RoleARN, sel.ServiceAccount = role, sa.String()
-		return reg, sel, err
+		return reg, ecr.Selection{RoleARN: role, ServiceAccount: sa.String()}, err
 	}
 	token := webIdentityToken(req.ServiceAccountToken)
 	session := sessionName(sa)
@@ -160,7 +148,7 @@ func serviceAccountMode(eng *engine.Engine, f *fetch.Fetcher, req kubelet.Creden
 			o.RoleSessionName = session
 		})
 	}
-	return fmt.Sprintf("role %s for service account %s/%s", role, sa.Namespace, sa.Name), nil
+	return nil
 }
 
 // webIdentityToken hands the request's token to the SDK from memory: it is
