@@ -1,7 +1,9 @@
 // Command ecrlogin is docker-credential-ecrlogin's companion, for people
 // and machines: it fetches ECR tokens with the AWS SDK on behalf of the
-// credential helper (`ecrlogin fetch`), and will grow the setup and
-// diagnosis commands.
+// credential helper (`ecrlogin fetch`), sets docker up to use it
+// (configure), fills and empties the cache ahead of time (login, logout),
+// and prints a registry password for other tools (token). Every subcommand is one file
+// here, built on the same engine as the helper.
 package main
 
 import (
@@ -17,6 +19,9 @@ const usage = `Usage: ecrlogin <command>
 Commands:
   configure make docker use ecrlogin for your ECR registries
             (edits ~/.docker/config.json; --help for the options)
+  login     get tokens for your registries now (answer SSO or MFA here),
+            so that pulls are served from the cache
+  logout    forget the cached tokens (docker's config is kept)
   token     print the registry password for HOST, for --password-stdin
   fetch     get a registry token for docker-credential-ecrlogin (internal:
             reads a JSON request on stdin, writes JSON on stdout)
@@ -47,6 +52,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		return runConfigure(args[1:], stdin, stdout, stderr, getenv)
 	case "token":
 		return runToken(args[1:], stdin, stdout, stderr, getenv)
+	case "login":
+		return runLogin(args[1:], stdin, stdout, stderr, getenv)
+	case "logout":
+		return runLogout(args[1:], stdin, stdout, stderr, getenv)
 	}
 	fmt.Fprintf(stderr, "ecrlogin: unknown command %q\n%s\n", args[0], usage)
 	return 2
