@@ -2,7 +2,8 @@
 // and machines: it fetches ECR tokens with the AWS SDK on behalf of the
 // credential helper (`ecrlogin fetch`), sets docker up to use it
 // (configure), fills and empties the cache ahead of time (login, logout),
-// and prints a registry password for other tools (token). Every subcommand is one file
+// explains what a get would do and why it fails (doctor), and prints a
+// registry password for other tools (token). Every subcommand is one file
 // here, built on the same engine as the helper.
 package main
 
@@ -22,6 +23,7 @@ Commands:
   login     get tokens for your registries now (answer SSO or MFA here),
             so that pulls are served from the cache
   logout    forget the cached tokens (docker's config is kept)
+  doctor    check the setup, one line per check, each failure with its fix
   token     print the registry password for HOST, for --password-stdin
   fetch     get a registry token for docker-credential-ecrlogin (internal:
             reads a JSON request on stdin, writes JSON on stdout)
@@ -56,6 +58,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		return runLogin(args[1:], stdin, stdout, stderr, getenv)
 	case "logout":
 		return runLogout(args[1:], stdin, stdout, stderr, getenv)
+	case "doctor":
+		return runDoctor(args[1:], stdin, stdout, stderr, getenv)
 	}
 	fmt.Fprintf(stderr, "ecrlogin: unknown command %q\n%s\n", args[0], usage)
 	return 2
