@@ -45,6 +45,7 @@ func TestErrorMessages(t *testing.T) {
 		env   []string // KEY=value lines over the fake's client environment
 		fault func(*fakeaws.Server)
 		aws   string // ~/.aws/config
+		creds string // ~/.aws/credentials
 		want  string // the line after "ecrlogin: HOST: ", a regexp
 	}{
 		{
@@ -114,7 +115,7 @@ func TestErrorMessages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			env := faultEnv(t, bin, tt.fault, tt.aws)
+			env := faultEnv(t, bin, tt.fault, tt.aws, tt.creds)
 			env = append(env, tt.env...)
 			want := regexp.MustCompile(`^ecrlogin: ` + regexp.QuoteMeta(tt.host) + `: ` + tt.want)
 
@@ -147,8 +148,9 @@ func TestErrorMessages(t *testing.T) {
 
 // faultEnv starts a fake AWS with fault applied and returns the
 // environment of a client of it with its own HOME and cache, and
-// awsConfig, if any, as its ~/.aws/config.
-func faultEnv(t *testing.T, bin string, fault func(*fakeaws.Server), awsConfig string) []string {
+// awsConfig and awsCredentials, if any, as its ~/.aws/config and
+// credentials.
+func faultEnv(t *testing.T, bin string, fault func(*fakeaws.Server), awsConfig, awsCredentials string) []string {
 	t.Helper()
 	fake := fakeaws.New()
 	base, stop, err := fake.Start("127.0.0.1:0")
@@ -164,8 +166,11 @@ func faultEnv(t *testing.T, bin string, fault func(*fakeaws.Server), awsConfig s
 	if err := os.MkdirAll(filepath.Join(home, ".aws"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if awsConfig != "" {
-		if err := os.WriteFile(filepath.Join(home, ".aws", "config"), []byte(awsConfig), 0o600); err != nil {
+	for name, text := range map[string]string{"config": awsConfig, "credentials": awsCredentials} {
+		if text == "" {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(home, ".aws", name), []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -207,10 +212,12 @@ func firstLine(s string) string {
 }
 
 // noSecret fails the test if out holds the AWS secret key the fake's
-// clients sign with.
+// clients sign with, or the session token the tests use.
 func noSecret(t *testing.T, what, out string) {
 	t.Helper()
-	if strings.Contains(out, fakeaws.ExampleSecretAccessKey) {
-		t.Errorf("%s: output holds the AWS secret access key:\n%s", what, out)
+	for _, secret := range []string{fakeaws.ExampleSecretAccessKey, "EXAMPLESESSIONTOKEN"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("%s: output holds a secret (%.8s…):\n%s", what, secret, out)
+		}
 	}
 }
