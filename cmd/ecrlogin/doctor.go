@@ -268,12 +268,13 @@ func checkCache(r *report, eng *engine.Engine) {
 		r.fail(fix, "cache directory %s (mode %#o) unusable, so every pull fetches: %v", dir, fi.Mode().Perm(), err)
 		return
 	}
-	c := eng.Cache()
-	entries, err := c.List()
+	entries, err := eng.Cache().List()
 	if err != nil {
-		r.fail("run: ecrlogin logout (or delete the unreadable files)", "cache directory %s: %v", dir, err)
+		// The readable entries are listed all the same.
+		r.fail("delete the unreadable files, or the whole directory (it is only a cache)", "cache directory %s (mode %#o): %v", dir, fi.Mode().Perm(), err)
+	} else {
+		r.ok("cache directory %s (mode %#o): %d entries", dir, fi.Mode().Perm(), len(entries))
 	}
-	r.ok("cache directory %s (mode %#o): %d entries", dir, fi.Mode().Perm(), len(entries))
 	slices.SortFunc(entries, func(a, b cache.Entry) int { return strings.Compare(a.ServerURL, b.ServerURL) })
 	now := time.Now()
 	for _, e := range entries {
@@ -349,8 +350,9 @@ func checkRegistry(r *report, eng *engine.Engine, f *fetch.Fetcher, host string)
 
 // registryMapping says which per-registry configuration applies to a
 // registry. There is none yet: once the config package lands, this is
-// where its match (account, glob or alias → profile, role, MFA) is
-// reported.
+// where its match for reg (account, glob or alias → profile, role, MFA,
+// and the file:line it came from) is reported; until then it can only
+// describe the selection the Helper's Resolve gave.
 func registryMapping(reg ecr.Registry, sel ecr.Selection) string {
 	if sel == (ecr.Selection{}) {
 		return "no per-registry mapping: the default AWS credential chain"
