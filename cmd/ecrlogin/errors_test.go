@@ -46,26 +46,36 @@ func TestErrorMessages(t *testing.T) {
 		fault func(*fakeaws.Server)
 		aws   string // ~/.aws/config
 		creds string // ~/.aws/credentials
-		want  string // the line after "ecrlogin: HOST: ", a regexp
+		want  string // the line after "ecrlogin: HOST: " up to the identity source, a regexp
+		hint  string // the next step, after "; ", a regexp
+		// core says the fetcher (ecr/fetch) gives the hint itself, so the
+		// front's get has it too; the others are added by hinting, in the
+		// commands people run, until ecr/fetch gives them.
+		core bool
 	}{
 		{
 			name: "no credentials",
 			host: privateHost,
 			env:  []string{"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY="},
-			want: `no AWS credentials found \(profile "default"\); set AWS_PROFILE, or see README#credentials`,
+			want: `no AWS credentials found \(profile "default"\)`,
+			hint: `set AWS_PROFILE, or see README#credentials`,
+			core: true,
 		},
 		{
 			name: "expired SSO session",
 			host: privateHost,
 			env:  []string{"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_PROFILE=work"},
 			aws:  ssoConfig,
-			want: `SSO session expired \(profile "work"\); run: aws sso login --profile work`,
+			want: `SSO session expired \(profile "work"\)`,
+			hint: `run: aws sso login --profile work`,
+			core: true,
 		},
 		{
 			name:  "access denied, ECR",
 			host:  privateHost,
 			fault: func(s *fakeaws.Server) { s.SetFault("ecr:GetAuthorizationToken", fakeaws.AccessDenied()) },
-			want:  `AccessDeniedException: User is not authorized to perform: ecr:GetAuthorizationToken \(fakeaws\) \(credentials from AWS_ACCESS_KEY_ID\); grant the identity ecr:GetAuthorizationToken in IAM`,
+			want:  `AccessDeniedException: User is not authorized to perform: ecr:GetAuthorizationToken \(fakeaws\) \(credentials from AWS_ACCESS_KEY_ID\)`,
+			hint:  `grant the identity ecr:GetAuthorizationToken in IAM`,
 		},
 		{
 			name: "access denied, ECR Public",
@@ -76,20 +86,48 @@ func TestErrorMessages(t *testing.T) {
 					Message: "User is not authorized to perform: ecr-public:GetAuthorizationToken",
 				})
 			},
-			want: `AccessDeniedException: User is not authorized to perform: ecr-public:GetAuthorizationToken \(credentials from AWS_ACCESS_KEY_ID\); grant the identity ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken in IAM`,
+			want: `AccessDeniedException: User is not authorized to perform: ecr-public:GetAuthorizationToken \(credentials from AWS_ACCESS_KEY_ID\)`,
+			hint: `grant the identity ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken in IAM`,
+		},
+		{
+			name: "access denied, STS AssumeRole",
+			host: privateHost,
+			env:  []string{"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_PROFILE=deploy"},
+			aws:  "[profile deploy]\nrole_arn = arn:aws:iam::111122223333:role/Deploy\nsource_profile = base\n",
+			creds: "[base]\naws_access_key_id = " + fakeaws.ExampleAccessKeyID +
+				"\naws_secret_access_key = " + fakeaws.ExampleSecretAccessKey + "\n",
+			fault: func(s *fakeaws.Server) { s.SetFault("AssumeRole", fakeaws.AssumeRoleDenied()) },
+			want:  `AccessDenied: getting AWS credentials: User is not authorized to perform: sts:AssumeRole \(fakeaws\) \(profile "deploy"\)`,
+			hint:  `the identity may not call sts:AssumeRole: check its IAM policy and the role's trust policy`,
+		},
+		{
+			name: "expired session token",
+			host: privateHost,
+			env:  []string{"AWS_SESSION_TOKEN=FQoGZXIvYXdzEXAMPLESESSIONTOKENxyz"},
+			fault: func(s *fakeaws.Server) {
+				s.SetFault("GetAuthorizationToken", fakeaws.Fault{
+					Status: http.StatusBadRequest, Code: "ExpiredTokenException",
+					Message: "The security token included in the request is expired",
+				})
+			},
+			want: `ExpiredTokenException: The security token included in the request is expired \(credentials from AWS_ACCESS_KEY_ID\)`,
+			hint: `the temporary credentials expired: get new ones`,
 		},
 		{
 			name:  "throttled",
 			host:  privateHost,
 			fault: func(s *fakeaws.Server) { s.SetFault("GetAuthorizationToken", fakeaws.Throttling()) },
-			want:  `ThrottlingException: Rate exceeded \(credentials from AWS_ACCESS_KEY_ID\); AWS is rate-limiting this account's calls: retry in a minute`,
+			want:  `ThrottlingException: Rate exceeded \(credentials from AWS_ACCESS_KEY_ID\)`,
+			hint:  `AWS is rate-limiting this account's calls: retry in a minute`,
 		},
 		{
 			name:  "timeout",
 			host:  privateHost,
 			env:   []string{"ECRLOGIN_TIMEOUT=2s"},
 			fault: func(s *fakeaws.Server) { s.SetFault("GetAuthorizationToken", fakeaws.Hang()) },
-			want:  `timed out waiting for ECR GetAuthorizationToken at http://127\.0\.0\.1:\d+ \(credentials from AWS_ACCESS_KEY_ID\); raise ECRLOGIN_TIMEOUT, or check the network path to that endpoint`,
+			want:  `timed out waiting for ECR GetAuthorizationToken at http://127\.0\.0\.1:\d+ \(credentials from AWS_ACCESS_KEY_ID\)`,
+			hint:  `raise ECRLOGIN_TIMEOUT, or check the network path to that endpoint`,
+			core:  true,
 		},
 		{
 			name: "endpoint unreachable",
@@ -97,7 +135,8 @@ func TestErrorMessages(t *testing.T) {
 			// Port 1 on loopback: nothing listens there, so the connection
 			// is refused at once.
 			env:  []string{"AWS_ENDPOINT_URL_ECR=http://127.0.0.1:1"},
-			want: `calling ECR GetAuthorizationToken: .*connection refused \(credentials from AWS_ACCESS_KEY_ID\); check the network path to http://127\.0\.0\.1:1 \(DNS, firewall, HTTPS_PROXY and NO_PROXY`,
+			want: `calling ECR GetAuthorizationToken: .*connection refused \(credentials from AWS_ACCESS_KEY_ID\)`,
+			hint: `check the network path to http://127\.0\.0\.1:1 \(DNS, firewall, HTTPS_PROXY and NO_PROXY`,
 		},
 		{
 			name: "clock skew",
@@ -108,7 +147,8 @@ func TestErrorMessages(t *testing.T) {
 					Message: "Signature expired: 20261201T100000Z is now earlier than 20261201T105500Z (20261201T111000Z - 15 min.)",
 				})
 			},
-			want: `InvalidSignatureException: Signature expired: .* \(credentials from AWS_ACCESS_KEY_ID\); check this machine's clock`,
+			want: `InvalidSignatureException: Signature expired: .* \(credentials from AWS_ACCESS_KEY_ID\)`,
+			hint: `check this machine's clock`,
 		},
 	}
 	bin := testbin.Dir(t)
@@ -117,14 +157,21 @@ func TestErrorMessages(t *testing.T) {
 			t.Parallel()
 			env := faultEnv(t, bin, tt.fault, tt.aws, tt.creds)
 			env = append(env, tt.env...)
-			want := regexp.MustCompile(`^ecrlogin: ` + regexp.QuoteMeta(tt.host) + `: ` + tt.want)
+			prefix := `^ecrlogin: ` + regexp.QuoteMeta(tt.host) + `: ` + tt.want
+			want := regexp.MustCompile(prefix + `; ` + tt.hint)
+			wantGet := want
+			if !tt.core {
+				// `ecrlogin fetch` does not add hints yet: the same line,
+				// without one.
+				wantGet = regexp.MustCompile(prefix + `$`)
+			}
 
 			stdout, stderr, code := execIn(t, env, tt.host+"\n", filepath.Join(bin, testbin.Front), "get")
 			if code != 1 {
 				t.Errorf("get: exit %d, want 1; stderr:\n%s", code, stderr)
 			}
-			if line := firstLine(stdout); !want.MatchString(line) {
-				t.Errorf("get: stdout %q, want %s", line, want)
+			if line := firstLine(stdout); !wantGet.MatchString(line) {
+				t.Errorf("get: stdout %q, want %s", line, wantGet)
 			}
 			if !strings.Contains(stderr, firstLine(stdout)) {
 				t.Errorf("get: stderr %q lacks the stdout line %q", stderr, firstLine(stdout))

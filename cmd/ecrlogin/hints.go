@@ -13,12 +13,13 @@ import (
 
 // hinting adds the next step to the fetch failures that come without
 // one, so that every error names the host, the identity source and what
-// to do. It wraps the SDK fetcher in every door that runs it in this
-// binary (`ecrlogin fetch` for the front, token, login, doctor); the
-// cause (Err) is still in process here, which is what tells an STS
-// refusal from an ECR one and a network failure from an API answer.
+// to do. It wraps the SDK fetcher of the commands people run (token,
+// login, doctor); the cause (Err) is still in process there, which is
+// what tells an STS refusal from an ECR one and a network failure from an
+// API answer.
 //
-// These hints belong in ecr/fetch, where the messages are made; they live
+// These hints belong in ecr/fetch, where the messages are made, so that
+// `ecrlogin fetch`, and with it the front's get, gives them too; they live
 // here until that package takes them, and a hint the fetcher gives is
 // never replaced.
 type hinting struct{ next ecr.Fetcher }
