@@ -24,3 +24,17 @@ func runFetch(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv f
 	defer cancel()
 	return fetchcmd.Serve(ctx, &fetch.Fetcher{Log: eng.Log}, stdin, stdout, stderr)
 }
+
+// newEngine builds the engine for a subcommand that fetches in process
+// (token, login, logout, doctor), and returns its SDK fetcher too, for
+// doctor's live fetch. The fetcher logs through the engine's logger,
+// which exists only once the engine does.
+func newEngine(getenv func(string) string, stderr io.Writer) (*engine.Engine, *fetch.Fetcher, error) {
+	f := &fetch.Fetcher{}
+	eng, err := engine.New(engine.Options{Getenv: getenv, Stderr: stderr, Fetcher: f})
+	if err != nil {
+		return nil, nil, err
+	}
+	f.Log = eng.Log
+	return eng, f, nil
+}

@@ -1,7 +1,10 @@
 // Command ecrlogin is docker-credential-ecrlogin's companion, for people
 // and machines: it fetches ECR tokens with the AWS SDK on behalf of the
-// credential helper (`ecrlogin fetch`), and will grow the setup and
-// diagnosis commands.
+// credential helper (`ecrlogin fetch`), sets docker up to use it
+// (configure), fills and empties the cache ahead of time (login, logout),
+// explains what a get would do and why it fails (doctor), and prints a
+// registry password for other tools (token). Every subcommand is one file
+// here, built on the same engine as the helper.
 package main
 
 import (
@@ -19,6 +22,10 @@ const usage = `Usage: ecrlogin <command>
 Commands:
   configure make docker use ecrlogin for your ECR registries
             (edits ~/.docker/config.json; --help for the options)
+  login     get tokens for your registries now (answer SSO or MFA here),
+            so that pulls are served from the cache
+  logout    forget the cached tokens (docker's config is kept)
+  doctor    check the setup, one line per check, each failure with its fix
   token     print the registry password for HOST, for --password-stdin
   fetch     get a registry token for docker-credential-ecrlogin (internal:
             reads a JSON request on stdin, writes JSON on stdout)
@@ -61,6 +68,12 @@ func run(program string, args []string, stdin io.Reader, stdout, stderr io.Write
 		return runToken(args[1:], stdin, stdout, stderr, getenv)
 	case "kubelet":
 		return runKubelet(args[1:], stdin, stdout, stderr, getenv)
+	case "login":
+		return runLogin(args[1:], stdin, stdout, stderr, getenv)
+	case "logout":
+		return runLogout(args[1:], stdin, stdout, stderr, getenv)
+	case "doctor":
+		return runDoctor(args[1:], stdin, stdout, stderr, getenv)
 	}
 	fmt.Fprintf(stderr, "ecrlogin: unknown command %q\n%s\n", args[0], usage)
 	return 2

@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"github.com/ecrlogin/docker-credential-ecrlogin/ecr"
-	"github.com/ecrlogin/docker-credential-ecrlogin/ecr/fetch"
-	"github.com/ecrlogin/docker-credential-ecrlogin/internal/engine"
 )
 
 const tokenUsage = `Usage: ecrlogin token HOST
@@ -43,14 +41,10 @@ func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv f
 		fmt.Fprintf(stderr, "ecrlogin: token: takes one registry HOST\n%s\n", tokenUsage)
 		return 2
 	}
-	// The fetcher logs through the engine's logger, which exists only
-	// once the engine does.
-	f := &fetch.Fetcher{}
-	eng, err := engine.New(engine.Options{Getenv: getenv, Stderr: stderr, Fetcher: f})
+	eng, _, err := newEngine(getenv, stderr)
 	if err != nil {
 		return fail(err)
 	}
-	f.Log = eng.Log
 	ctx, cancel := eng.Context(context.Background())
 	defer cancel()
 	tok, err := eng.Helper.Get(ctx, args[0])

@@ -46,7 +46,8 @@ var _ ecr.Fetcher = (*Fetcher)(nil)
 // Fetch resolves AWS credentials and calls GetAuthorizationToken for the
 // registry's partition and region. Failures are *ecr.Error values whose
 // text names the host, the identity source and the AWS error code.
-func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, error) {
+func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (_ ecr.Token, err error) {
+	defer func() { err = withHint(err) }()
 	reg, err := ecr.ParseHost(req.ServerURL)
 	if err != nil {
 		return ecr.Token{}, &ecr.Error{Message: err.Error(), Err: err}

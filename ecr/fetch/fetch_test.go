@@ -150,9 +150,9 @@ func TestFetchErrors(t *testing.T) {
 		want     string
 		sentinel error // nil: none of the ecr sentinels
 	}{
-		{"access denied", fakeaws.AccessDenied(), host + ": AccessDeniedException: User is not authorized to perform: ecr:GetAuthorizationToken (fakeaws) (credentials from AWS_ACCESS_KEY_ID)", ecr.ErrAccessDenied},
+		{"access denied", fakeaws.AccessDenied(), host + ": AccessDeniedException: User is not authorized to perform: ecr:GetAuthorizationToken (fakeaws) (credentials from AWS_ACCESS_KEY_ID); grant the identity ecr:GetAuthorizationToken in IAM", ecr.ErrAccessDenied},
 		{"server error", fakeaws.ServerError(), host + ": ServerException: fakeaws: injected server error (credentials from AWS_ACCESS_KEY_ID)", nil},
-		{"throttled throughout", fakeaws.Throttling(), host + ": ThrottlingException: Rate exceeded (credentials from AWS_ACCESS_KEY_ID)", ecr.ErrThrottled},
+		{"throttled throughout", fakeaws.Throttling(), host + ": ThrottlingException: Rate exceeded (credentials from AWS_ACCESS_KEY_ID); AWS is rate-limiting this account's calls: retry in a minute, and keep the cache on (each machine then asks once per token)", ecr.ErrThrottled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
