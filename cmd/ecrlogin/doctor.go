@@ -64,10 +64,16 @@ func runDoctor(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv 
 	checkBinaries(r, eng)
 	hosts := checkDockerConfig(r, getenv)
 	checkCache(r, eng)
+	cfgOK := checkConfig(r, eng)
 	if len(args) == 1 {
 		hosts = args
 	}
 	for _, host := range hosts {
+		if !cfgOK {
+			// Every get for it fails on the file until it is fixed.
+			r.fail("fix the per-registry config file (above)", "%s: not checked", shownHost(host))
+			continue
+		}
 		checkRegistry(r, eng, f, host)
 	}
 	if r.failed {
@@ -328,7 +334,7 @@ func checkRegistry(r *report, eng *engine.Engine, f *fetch.Fetcher, host string)
 		r.fail("name an ECR registry, such as ACCOUNT.dkr.ecr.REGION.amazonaws.com", "%s: %s", shownHost(host), notECR(err))
 		return
 	}
-	r.ok("%s: %s", reg.Host, registryMapping(reg, sel))
+	r.ok("%s: %s", reg.Host, registryMapping(eng, host, sel))
 	id := ecr.ResolveIdentity(sel)
 	checkCaller(r, eng, reg, sel, id)
 
@@ -348,14 +354,34 @@ func checkRegistry(r *report, eng *engine.Engine, f *fetch.Fetcher, host string)
 	r.ok("%s: live token fetch (bypassing the cache, not kept) took %s; the token is valid until %s", reg.Host, took, when(tok.ExpiresAt))
 }
 
-// registryMapping says which per-registry configuration applies to a
-// registry. There is none yet: once the config package lands, this is
-// where its match for reg (account, glob or alias → profile, role, MFA,
-// and the file:line it came from) is reported; until then it can only
-// describe the selection the Helper's Resolve gave.
-func registryMapping(reg ecr.Registry, sel ecr.Selection) string {
+// checkConfig reports the per-registry config file: where it is looked
+// for, and that it parses. A bad file fails every get that reads it, so
+// the registries are not checked further then.
+func checkConfig(r *report, eng *engine.Engine) bool {
+	cfg, err := eng.Config()
+	switch {
+	case err != nil:
+		r.fail("fix that line (see README: Per-registry profiles, roles and aliases)", "per-registry config: %s", ecr.OneLine(err.Error()))
+		return false
+	case eng.ConfigFile == "":
+		r.ok("per-registry config: no location (no HOME, no ECRLOGIN_CONFIG): the default credential chain for every registry")
+	case len(cfg.Mappings()) == 0:
+		r.ok("per-registry config: %s: no mappings (absent or empty): the default credential chain for every registry", eng.ConfigFile)
+	default:
+		r.ok("per-registry config: %s: %d mappings", eng.ConfigFile, len(cfg.Mappings()))
+	}
+	return true
+}
+
+// registryMapping says which per-registry mapping applied to host, the
+// file and line it came from and why, and the identity it selects.
+func registryMapping(eng *engine.Engine, host string, sel ecr.Selection) string {
+	why := "no per-registry mapping"
+	if cfg, err := eng.Config(); err == nil && len(cfg.Mappings()) > 0 {
+		why = cfg.Explain(host).Reason
+	}
 	if sel == (ecr.Selection{}) {
-		return "no per-registry mapping: the default AWS credential chain"
+		return why + "; the default AWS credential chain"
 	}
 	parts := []string{}
 	if sel.Profile != "" {
@@ -367,7 +393,7 @@ func registryMapping(reg ecr.Registry, sel ecr.Selection) string {
 	if sel.MFASerial != "" {
 		parts = append(parts, "MFA "+sel.MFASerial)
 	}
-	return "per-registry mapping: " + strings.Join(parts, ", ")
+	return why + "; " + strings.Join(parts, ", ")
 }
 
 // checkCaller asks STS who the identity is, with the configuration the
