@@ -2,6 +2,7 @@ package fakeaws
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/json"
 	"encoding/xml"
@@ -96,6 +97,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if aerr != nil {
 			s.answerError(w, proto, requestID, rec, aerr)
+			return
+		}
+		if f.Body != "" {
+			status := cmp.Or(f.Status, http.StatusOK)
+			s.answered(rec, status, "")
+			w.WriteHeader(status)
+			io.WriteString(w, f.Body)
 			return
 		}
 	}
