@@ -204,7 +204,7 @@ func (s *Server) dispatch(in *request, call *Call) (any, *apiError) {
 	case ServiceECR + ":GetAuthorizationToken":
 		return s.ecrAuthorizationToken(call)
 	case ServiceECRPublic + ":GetAuthorizationToken":
-		return s.ecrPublicAuthorizationToken()
+		return s.ecrPublicAuthorizationToken(call)
 	case ServiceSTS + ":AssumeRole":
 		return s.assumeRole(in, call)
 	case ServiceSTS + ":AssumeRoleWithWebIdentity":
