@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/fakeaws"
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/testbin"
@@ -82,5 +83,40 @@ echo "files: $(ls -A "$MNT/cache" | tr '\n' ' ')"
 	}
 	if files := string(out[strings.LastIndex(string(out), "files:"):]); strings.Contains(files, ".tmp") || strings.Contains(files, ".json") {
 		t.Errorf("cache dir after failed writes: %s; want no entry and no temporary file", files)
+	}
+}
+
+// TestKilledLockHolder: a get killed (SIGKILL) while it holds the cache
+// lock, waiting on an ECR that never answers, does not wedge the cache:
+// the next get takes the lock at once and fetches, well before its own
+// deadline (30 s, so a get that waited on the dead holder would show).
+func TestKilledLockHolder(t *testing.T) {
+	fake, env := startFake(t)
+	hang := fakeaws.Hang()
+	hang.Times = 1
+	fake.SetFault("GetAuthorizationToken", hang)
+	front := testbin.Path(t, testbin.Front)
+	holder := exec.Command(front, "get")
+	holder.Env = append(env, "ECRLOGIN_TIMEOUT=60s")
+	holder.Stdin = strings.NewReader(faultHost)
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for fake.Count(fakeaws.ServiceECR, "GetAuthorizationToken") == 0 {
+		time.Sleep(5 * time.Millisecond) // the holder has the lock once ECR has its call
+	}
+	holder.Process.Kill()
+	holder.Wait()
+
+	next := exec.Command(front, "get")
+	next.Env = append(env, "ECRLOGIN_TIMEOUT=30s")
+	next.Stdin = strings.NewReader(faultHost)
+	start := time.Now()
+	out, err := next.Output()
+	if took := time.Since(start); err != nil || took > 10*time.Second {
+		t.Errorf("get after the holder was killed: %v, %q, took %v; want a token at once", err, out, took)
+	}
+	if n := fake.Count(fakeaws.ServiceECR, "GetAuthorizationToken"); n != 2 {
+		t.Errorf("calls = %d, want 2", n)
 	}
 }
