@@ -78,7 +78,7 @@ func TestSoak(t *testing.T) {
 			case <-stop:
 				fake.ClearFaults()
 				return
-			case <-time.After(time.Duration(100+rand.IntN(200)) * time.Millisecond):
+			case <-time.After(time.Duration(30+rand.IntN(90)) * time.Millisecond):
 			}
 			switch rand.IntN(5) {
 			case 0:
