@@ -7,7 +7,9 @@ CMDS     := ./cmd/docker-credential-ecrlogin ./cmd/ecrlogin
 FUZZTIME ?= 60s
 BENCHFLAGS ?=
 
-.PHONY: help build install test lint bench fuzz demo e2e-docker e2e-kubelet clean
+SOAK_N   ?= 10000
+
+.PHONY: help build install test lint bench fuzz soak demo e2e-docker e2e-kubelet clean
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z0-9-]+:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,11 +39,18 @@ bench: ## in-process benchmarks, then whole-process ones against the fake ECR (b
 
 fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	$(GO) test -run '^$$' -fuzz FuzzParseHost -fuzztime $(FUZZTIME) ./ecr/
+	$(GO) test -run '^$$' -fuzz FuzzReadRequest -fuzztime $(FUZZTIME) ./ecr/
+	$(GO) test -run '^$$' -fuzz FuzzServe -fuzztime $(FUZZTIME) ./ecr/
+	$(GO) test -run '^$$' -fuzz FuzzReadRequest -fuzztime $(FUZZTIME) ./internal/fetchcmd/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeReply -fuzztime $(FUZZTIME) ./internal/fetchcmd/
 	$(GO) test -run '^$$' -fuzz FuzzReadEntry -fuzztime $(FUZZTIME) ./cache/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRecord -fuzztime $(FUZZTIME) ./cache/
 	$(GO) test -run '^$$' -fuzz FuzzEdit -fuzztime $(FUZZTIME) ./internal/dockerconfig/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/config/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRequest -fuzztime $(FUZZTIME) ./internal/kubelet/
+
+soak: ## SOAK_N (10000) gets by 16 real processes under random faults; prints gets, API calls, faults, p50/p99
+	ECRLOGIN_SOAK=1 $(GO) test -run '^TestSoak$$' -count=1 -v -timeout 30m ./cmd/docker-credential-ecrlogin/ -args -soak.n=$(SOAK_N)
 
 demo: build ## push and pull an image through the helper against a local fake ECR (no AWS account)
 	$(GO) run ./internal/demo -bin bin

@@ -246,6 +246,31 @@ func (c *Cache) write(key string, data []byte, expires time.Time) (err error) {
 	return nil
 }
 
+// PutFailure records under key that the caller's refresh failed, so that
+// the callers waiting in LockOrFresh for that refresh take f as their
+// answer (see LockOrFresh). The caller holds key's lock. The previous
+// entry's credentials, if any, stay beside the failure, so a token that
+// is still usable is not lost; a NotFound entry does not (the refresh was
+// meant to replace it). f.At defaults to now.
+//
+// The record is never served as a hit: Get returns it, but an entry with
+// only a failure is neither Fresh nor Usable, the next successful Put
+// replaces it, and cleanup removes it like an expired entry.
+func (c *Cache) PutFailure(key string, f Failure) error {
+	if c == nil {
+		return nil
+	}
+	if f.At.IsZero() {
+		f.At = c.now()
+	}
+	e, err := c.Get(key)
+	if err != nil || e.NotFound {
+		e = Entry{}
+	}
+	e.Failure = &f
+	return c.Put(key, e)
+}
+
 // Delete removes the entry stored under key. An absent entry is not an
 // error. Its lock file stays; cleanup removes it once idle.
 func (c *Cache) Delete(key string) error {

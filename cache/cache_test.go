@@ -29,7 +29,15 @@ func sampleEntry() Entry {
 // sameEntry compares entries as stored: times by instant.
 func sameEntry(a, b Entry) bool {
 	return a.ServerURL == b.ServerURL && a.Username == b.Username && a.Secret == b.Secret &&
-		a.FetchedAt.Equal(b.FetchedAt) && a.ExpiresAt.Equal(b.ExpiresAt) && a.Stored == b.Stored && a.NotFound == b.NotFound
+		a.FetchedAt.Equal(b.FetchedAt) && a.ExpiresAt.Equal(b.ExpiresAt) && a.Stored == b.Stored && a.NotFound == b.NotFound &&
+		sameFailure(a.Failure, b.Failure)
+}
+
+func sameFailure(a, b *Failure) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.At.Equal(b.At) && a.Code == b.Code && a.Message == b.Message && a.Source == b.Source && a.Hint == b.Hint
 }
 
 func TestNilCache(t *testing.T) {

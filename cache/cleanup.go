@@ -67,7 +67,8 @@ func touch(path string, t time.Time) error {
 }
 
 // cleanup removes, as of now:
-//   - entries that have expired, or that are unreadable junk;
+//   - entries that have expired, or that are unreadable junk, except a
+//     failure record younger than FailureLifetime;
 //   - temporary files older than strayTempAge, left by writers that died;
 //   - lock files older than idleLockAge whose key has no entry.
 //
@@ -139,8 +140,8 @@ func (c *Cache) reapEntry(key string, now time.Time) bool {
 	defer unlock()
 	path := c.path(key, entrySuffix)
 	e, err := readEntry(path)
-	if err == nil && e.ExpiresAt.After(now) {
-		return false
+	if err == nil && (e.ExpiresAt.After(now) || e.Failure != nil && now.Sub(e.Failure.At) <= FailureLifetime) {
+		return false // unexpired, or a failure its waiters may not have read yet
 	}
 	if err != nil && !errors.Is(err, ErrMiss) {
 		return false

@@ -13,6 +13,8 @@ func FuzzDecodeRecord(f *testing.F) {
 		{ServerURL: "111122223333.dkr.ecr.us-east-1.amazonaws.com", Username: "AWS", Secret: "c2VjcmV0", FetchedAt: time.UnixMilli(1700000000000), ExpiresAt: time.UnixMilli(1700043200000)},
 		{Secret: "x", Stored: true},
 		{ServerURL: "public.ecr.aws", ExpiresAt: time.UnixMilli(1700001200000), NotFound: true},
+		{Failure: &Failure{At: time.UnixMilli(1700000000000), Code: "AccessDeniedException", Message: "m", Source: "s", Hint: "h"}},
+		{Secret: "old", ExpiresAt: time.UnixMilli(1700043200000), Failure: &Failure{At: time.UnixMilli(1), Code: "ThrottlingException"}},
 	} {
 		data, err := encodeEntry(e)
 		if err != nil {

@@ -25,6 +25,11 @@
 //   - Lock excludes other holders of the same key, in this process and in
 //     others (flock on unix). Callers use it so that one process refreshes
 //     a token while the others wait and then read the result.
+//   - LockOrFresh lets the waiters share the holder's outcome: its fresh
+//     entry, or the failure it records with PutFailure. A failure is shared
+//     only with callers already waiting when it was recorded and for at
+//     most FailureLifetime, and is never served as a hit, so it is not
+//     remembered: a caller that starts later tries again.
 //   - Cleanup never removes an entry or lock file without holding that
 //     key's lock, and Lock checks after locking that its file is still the
 //     one the path names, so removing lock files cannot let two holders in.

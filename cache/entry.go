@@ -28,6 +28,44 @@ type Entry struct {
 	// the next lookups need not ask again while the entry is fresh. Such
 	// an entry has no credentials and List leaves it out.
 	NotFound bool
+	// Failure, if set, records that the latest refresh of this key failed
+	// (see Failure). It rides along with the previous token, if there was
+	// one, so that a failed refresh never loses a token still worth
+	// serving; an entry that only records a failure has no credentials,
+	// is never Fresh or Usable, and List leaves it out.
+	Failure *Failure
+}
+
+// FailureLifetime bounds how long a recorded failure is shared: a refresh
+// that starts later than this after the failure tries again, so a fixed
+// IAM policy takes effect on the next pull.
+const FailureLifetime = 5 * time.Second
+
+// Failure is a refresh that failed, recorded by the lock holder that made
+// it (see Cache.PutFailure) so that the processes already waiting on the
+// lock take it as their own answer instead of each trying again in turn.
+// Its text fields are the caller's, opaque to this package, and are
+// written to disk: never put a secret in them.
+type Failure struct {
+	At      time.Time // when the refresh failed; set by PutFailure if zero
+	Code    string    // a machine-readable code, e.g. an API error code
+	Message string    // what went wrong, one line
+	Source  string    // who tried, e.g. the identity that was refused
+	Hint    string    // the next step for a person
+}
+
+// sharedWith reports whether e records a failure that a waiter which
+// started waiting at since may take as its own at now: recorded no
+// earlier than since (by the holder it was waiting for, not one before
+// it) and no more than FailureLifetime from now. since is compared at the
+// millisecond precision the entry is stored with.
+func (e Entry) sharedWith(since, now time.Time) bool {
+	f := e.Failure
+	if f == nil || f.At.Before(time.UnixMilli(since.UnixMilli())) {
+		return false
+	}
+	age := now.Sub(f.At)
+	return -FailureLifetime <= age && age <= FailureLifetime
 }
 
 // Usable reports whether the entry may still be served at now, when a

@@ -15,7 +15,11 @@ import (
 //	{"v":1,"server":"…","user":"AWS","secret":"…","fetched_ms":1700000000000,"expires_ms":1700043200000,"stored":true}
 //
 // or, for an Entry that records nothing found, {"v":1,…,"not_found":true}
-// with no secret.
+// with no secret. An Entry with a Failure adds "failed_ms" and the
+// failure's text in "fail_code", "fail_message", "fail_source" and
+// "fail_hint", with or without a secret. These fields are optional within
+// version 1: a binary that predates them ignores them (unknown fields are
+// ignored) and reads the token beside them as before.
 //
 // v is the format version; a file with any other version is a miss, so a
 // future format can change freely and an older binary just refetches.
@@ -39,6 +43,12 @@ type record struct {
 	ExpiresAt int64  `json:"expires_ms"`
 	Stored    bool   `json:"stored,omitempty"`
 	NotFound  bool   `json:"not_found,omitempty"`
+	// FailedAt is positive exactly when the entry has a Failure.
+	FailedAt    int64  `json:"failed_ms,omitempty"`
+	FailCode    string `json:"fail_code,omitempty"`
+	FailMessage string `json:"fail_message,omitempty"`
+	FailSource  string `json:"fail_source,omitempty"`
+	FailHint    string `json:"fail_hint,omitempty"`
 }
 
 var (
@@ -54,10 +64,10 @@ func encodeEntry(e Entry) ([]byte, error) {
 	switch {
 	case e.NotFound && (e.Secret != "" || e.Username != ""):
 		return nil, errNotFoundCreds
-	case !e.NotFound && e.Secret == "":
+	case !e.NotFound && e.Failure == nil && e.Secret == "":
 		return nil, errNoSecret
 	}
-	data, err := json.Marshal(record{
+	r := record{
 		V:         formatVersion,
 		ServerURL: e.ServerURL,
 		Username:  e.Username,
@@ -66,7 +76,14 @@ func encodeEntry(e Entry) ([]byte, error) {
 		ExpiresAt: e.ExpiresAt.UnixMilli(),
 		Stored:    e.Stored,
 		NotFound:  e.NotFound,
-	})
+	}
+	if f := e.Failure; f != nil {
+		// Zero would read back as no failure; the millisecond after the
+		// epoch is as old, for every purpose, as the epoch.
+		r.FailedAt = max(f.At.UnixMilli(), 1)
+		r.FailCode, r.FailMessage, r.FailSource, r.FailHint = f.Code, f.Message, f.Source, f.Hint
+	}
+	data, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("encode entry: %w", err)
 	}
@@ -94,8 +111,12 @@ func decodeEntry(data []byte) (Entry, error) {
 	switch {
 	case r.NotFound && (r.Secret != "" || r.Username != ""):
 		return Entry{}, fmt.Errorf("%w: %w", ErrMiss, errNotFoundCreds)
-	case !r.NotFound && r.Secret == "":
+	case !r.NotFound && r.FailedAt <= 0 && r.Secret == "":
 		return Entry{}, fmt.Errorf("%w: %w", ErrMiss, errNoSecret)
+	}
+	var failure *Failure
+	if r.FailedAt > 0 { // the fail_ text means nothing without a time
+		failure = &Failure{At: time.UnixMilli(r.FailedAt), Code: r.FailCode, Message: r.FailMessage, Source: r.FailSource, Hint: r.FailHint}
 	}
 	return Entry{
 		ServerURL: r.ServerURL,
@@ -105,6 +126,7 @@ func decodeEntry(data []byte) (Entry, error) {
 		ExpiresAt: time.UnixMilli(r.ExpiresAt),
 		Stored:    r.Stored,
 		NotFound:  r.NotFound,
+		Failure:   failure,
 	}, nil
 }
 
@@ -144,6 +166,16 @@ func decodeRecord(data []byte) (r record, ok bool) {
 			r.Stored, ok = p.bool()
 		case "not_found":
 			r.NotFound, ok = p.bool()
+		case "failed_ms":
+			r.FailedAt, ok = p.int()
+		case "fail_code":
+			r.FailCode, ok = p.str()
+		case "fail_message":
+			r.FailMessage, ok = p.str()
+		case "fail_source":
+			r.FailSource, ok = p.str()
+		case "fail_hint":
+			r.FailHint, ok = p.str()
 		default:
 			ok = false
 		}

@@ -45,12 +45,21 @@ func (c *Cache) Lock(ctx context.Context, key string) (unlock func(), err error)
 }
 
 // LockOrFresh is Lock for a process about to refresh key's entry: it takes
-// the lock, unless while it waits a fresh entry for key appears (stored by
-// the holder it waits for), in which case it returns that entry and no
-// lock (unlock is nil). So when many processes start cold together, the
-// losers finish as soon as the winner's token lands instead of taking the
-// lock one after another only to find the token there. A nil Cache, which
-// has nothing to wait for, returns a no-op unlock.
+// the lock, unless while it waits the holder it waits for settles the
+// question, in which case it returns that entry and no lock (unlock is
+// nil). The holder settles it either way:
+//
+//   - by storing a fresh entry (Put): entry is Fresh;
+//   - by recording that its refresh failed (PutFailure): entry.Failure is
+//     set, and entry holds the previous credentials, if any.
+//
+// So when many processes start cold together, the losers finish as soon
+// as the winner's token lands, or its refusal, instead of taking the lock
+// one after another to find the token there or to be refused in turn. A
+// failure is shared only with callers that were already waiting when it
+// was recorded, and for at most FailureLifetime: a caller that starts
+// after it takes the lock and tries again. A nil Cache, which has nothing
+// to wait for, returns a no-op unlock.
 //
 // Its only error is the end of ctx while another holder has the lock. A
 // lock that cannot be taken at all (a read-only directory or file system,
@@ -93,6 +102,9 @@ func (c *Cache) lock(ctx context.Context, key string, orFresh bool) (unlock func
 	}()
 	backoff := minLockBackoff
 	var timer *time.Timer
+	// since is when this caller began waiting: only a failure recorded
+	// after it comes from a holder it waited for.
+	since, waited := c.now(), false
 	for {
 		if f == nil {
 			if f, err = openLockFile(path); err != nil {
@@ -105,7 +117,16 @@ func (c *Cache) lock(ctx context.Context, key string, orFresh bool) (unlock func
 		}
 		switch state {
 		case lockHeld:
-			return unlocker(f), nil, nil
+			unlock := unlocker(f)
+			if orFresh && waited {
+				// The holder may have recorded its failure and released
+				// the lock between our last look and this attempt.
+				if e, err := c.Get(key); err == nil && e.sharedWith(since, c.now()) {
+					unlock()
+					return nil, &e, nil
+				}
+			}
+			return unlock, nil, nil
 		case lockStale:
 			// The file was removed under us; lock whatever the path names
 			// now, at once: the remover has released it or is about to.
@@ -118,6 +139,7 @@ func (c *Cache) lock(ctx context.Context, key string, orFresh bool) (unlock func
 			continue
 		}
 		c.hook("busy")
+		waited = true
 		if timer == nil {
 			timer = time.NewTimer(backoff)
 			defer timer.Stop()
@@ -130,7 +152,7 @@ func (c *Cache) lock(ctx context.Context, key string, orFresh bool) (unlock func
 		case <-timer.C:
 		}
 		if orFresh {
-			if e, err := c.Get(key); err == nil && e.Fresh(c.now()) {
+			if e, err := c.Get(key); err == nil && (e.sharedWith(since, c.now()) || e.Fresh(c.now())) {
 				f.Close()
 				f = nil
 				return nil, &e, nil

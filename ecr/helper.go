@@ -97,13 +97,21 @@ func (h *Helper) Get(ctx context.Context, serverURL string) (Token, error) {
 		return served(reg, id, e)
 	}
 
-	unlock, stored, err := h.cache().LockOrFresh(ctx, key)
+	unlock, settled, err := h.cache().LockOrFresh(ctx, key)
 	if err != nil {
 		return Token{}, h.waitError(ctx, reg, "the cache lock held by another ecrlogin process", err)
 	}
-	if stored != nil {
-		h.log().Debug("cache hit while waiting for the lock", "host", reg.Host)
-		return served(reg, id, *stored)
+	if settled != nil {
+		if settled.Failure == nil {
+			h.log().Debug("cache hit while waiting for the lock", "host", reg.Host)
+			return served(reg, id, *settled)
+		}
+		// The fetch we waited for failed a moment ago. Its failure is
+		// ours: one more call would most likely fail the same way, and N
+		// waiters retrying in turn is how a misconfigured role turns a
+		// CI fan-out into throttling.
+		h.log().Debug("sharing the failure of the fetch waited for", "host", reg.Host, "code", settled.Failure.Code)
+		return h.refreshFailed(reg, *settled, true, sharedError(reg, settled.Failure))
 	}
 	defer unlock()
 
@@ -125,15 +133,18 @@ func (h *Helper) Get(ctx context.Context, serverURL string) (Token, error) {
 			h.putNotFound(key, reg, requested)
 			return Token{}, err
 		}
-		if cerr == nil && !cached.NotFound && cached.Usable(h.now()) {
-			h.warnf("ecrlogin: warning: %s: could not refresh the token, serving the cached one (valid until %s): %v",
-				reg.Host, cached.ExpiresAt.Local().Format(time.RFC3339), err)
-			return tokenOf(cached), nil
-		}
-		return Token{}, err
+		h.shareFailure(ctx, key, err)
+		return h.refreshFailed(reg, cached, cerr == nil, err)
 	}
 	if !tok.ExpiresAt.After(requested.Add(cache.MinRemaining)) {
 		return Token{}, &Error{Host: reg.Host, Message: fmt.Sprintf("ECR returned a token that expires at %s, too soon to use; check the system clock", tok.ExpiresAt.UTC().Format(time.RFC3339)), Source: id.Source}
+	}
+	if limit := requested.Add(MaxTokenLifetime); tok.ExpiresAt.After(limit) {
+		// ECR tokens live 12 hours. A later expiry is a clock far behind
+		// ECR's or a garbled answer; either way, serving the token past
+		// 12 hours would hand docker one that ECR has stopped accepting.
+		h.log().Debug("clamping the token's expiry", "host", reg.Host, "expires", tok.ExpiresAt, "limit", limit)
+		tok.ExpiresAt = limit
 	}
 	h.log().Info("fetched token", "host", reg.Host, "identity", id.Source, "expires", tok.ExpiresAt)
 	err = h.cache().Put(key, cache.Entry{
@@ -229,6 +240,46 @@ func (h *Helper) List(ctx context.Context) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// MaxTokenLifetime is the longest a fetched token is served: ECR's
+// tokens live 12 hours, so an expiry reported later than that after the
+// request is clamped to it.
+const MaxTokenLifetime = 12 * time.Hour
+
+// refreshFailed answers a get whose refresh failed with err: the cached
+// token, with a warning, if there is one still usable (stale-if-error),
+// else err. ok says whether cached was read at all.
+func (h *Helper) refreshFailed(reg Registry, cached cache.Entry, ok bool, err error) (Token, error) {
+	if ok && !cached.NotFound && cached.Secret != "" && cached.Usable(h.now()) {
+		h.warnf("ecrlogin: warning: %s: could not refresh the token, serving the cached one (valid until %s): %v",
+			reg.Host, cached.ExpiresAt.Local().Format(time.RFC3339), err)
+		return tokenOf(cached), nil
+	}
+	return Token{}, err
+}
+
+// shareFailure records a failed fetch for the processes waiting on the
+// lock we hold, so that they answer with it instead of each calling ECR
+// in turn (see cache.LockOrFresh). Only an answer is shared: a timeout or
+// a cancellation is this process's own deadline, not ECR's verdict, and
+// the waiters have deadlines of their own.
+func (h *Helper) shareFailure(ctx context.Context, key string, err error) {
+	var e *Error
+	if ctx.Err() != nil || !errors.As(err, &e) || e.Code == CodeTimeout ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return
+	}
+	f := cache.Failure{Code: e.Code, Message: e.Message, Source: e.Source, Hint: e.Hint}
+	if err := h.cache().PutFailure(key, f); err != nil {
+		h.log().Debug("could not share the failure", "err", err)
+	}
+}
+
+// sharedError is the error a waiter answers with for a failure the lock
+// holder shared: the holder's, for this waiter's host.
+func sharedError(reg Registry, f *cache.Failure) error {
+	return &Error{Host: reg.Host, Code: f.Code, Message: f.Message, Source: f.Source, Hint: f.Hint}
 }
 
 // storedKey and tokenKey are the two kinds of cache entry. Stored

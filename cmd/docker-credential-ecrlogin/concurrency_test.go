@@ -182,3 +182,46 @@ func TestLockWaitTimesOut(t *testing.T) {
 		t.Errorf("calls = %d, want 1: the waiter must not call ECR", n)
 	}
 }
+
+// TestConcurrentColdGetsShareAFailure: 32 processes, cold cache, ECR
+// refusing the identity → one GetAuthorizationToken between them, and all
+// 32 print ECR's AccessDenied line. The fake answers slowly so that every
+// process is waiting on the first one's fetch; without the shared failure
+// each would take the lock in turn and be refused again: 32 calls.
+//
+// The failure is not remembered: a get that starts after the burst asks
+// again, and once the policy is fixed the next get succeeds.
+func TestConcurrentColdGetsShareAFailure(t *testing.T) {
+	fake, env := startFake(t)
+	denied := fakeaws.AccessDenied()
+	denied.Delay = 500 * time.Millisecond
+	fake.SetFault("GetAuthorizationToken", denied)
+	const host = "111122223333.dkr.ecr.us-east-1.amazonaws.com"
+	hosts := make([]string, 32)
+	for i := range hosts {
+		hosts[i] = host
+	}
+	want := "ecrlogin: " + host + ": AccessDeniedException: " + denied.Message
+	for _, r := range getAll(t, env, hosts) {
+		if r.err == nil || !strings.HasPrefix(string(r.out), want) {
+			t.Errorf("get %s: %v, %q; want exit 1 and %q", r.host, r.err, r.out, want)
+		}
+	}
+	if got := fake.Count(fakeaws.ServiceECR, "GetAuthorizationToken"); got != 1 {
+		t.Errorf("32 concurrent cold gets under AccessDenied made %d calls, want 1", got)
+	}
+
+	fake.SetFault("GetAuthorizationToken", fakeaws.AccessDenied())
+	if r := getAll(t, env, []string{host})[0]; r.err == nil || !strings.HasPrefix(string(r.out), want) {
+		t.Errorf("get after the burst: %v, %q; want %q", r.err, r.out, want)
+	}
+	if got := fake.Count(fakeaws.ServiceECR, "GetAuthorizationToken"); got != 2 {
+		t.Errorf("calls after one more get = %d, want 2: a get that starts after the burst must ask again", got)
+	}
+
+	fake.ClearFaults()
+	checkAnswers(t, getAll(t, env, []string{host}))
+	if got := fake.Count(fakeaws.ServiceECR, "GetAuthorizationToken"); got != 3 {
+		t.Errorf("calls = %d, want 3: the fixed policy must take effect on the next get", got)
+	}
+}

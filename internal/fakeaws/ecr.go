@@ -27,7 +27,7 @@ func (s *Server) ecrAuthorizationToken(call *Call) (any, *apiError) {
 	}
 	data := make([]ecrAuthorizationData, 0, len(registries))
 	for _, registry := range registries {
-		token, expires := s.issueToken()
+		token, expires := s.issueToken(call)
 		data = append(data, ecrAuthorizationData{
 			AuthorizationToken: token,
 			ExpiresAt:          epochSeconds(expires),
@@ -39,21 +39,26 @@ func (s *Server) ecrAuthorizationToken(call *Call) (any, *apiError) {
 
 // ecrPublicAuthorizationToken answers ECR Public's GetAuthorizationToken,
 // whose authorizationData is a single object, not a list.
-func (s *Server) ecrPublicAuthorizationToken() (any, *apiError) {
-	token, expires := s.issueToken()
+func (s *Server) ecrPublicAuthorizationToken(call *Call) (any, *apiError) {
+	token, expires := s.issueToken(call)
 	return map[string]any{"authorizationData": map[string]any{
 		"authorizationToken": token,
 		"expiresAt":          epochSeconds(expires),
 	}}, nil
 }
 
-// issueToken mints a new registry password valid for the TTL and returns
-// the authorizationToken carrying it, base64("AWS:" + password).
-func (s *Server) issueToken() (token string, expires time.Time) {
+// issueToken mints a new registry password valid for the TTL for the
+// caller of call and returns the authorizationToken carrying it,
+// base64("AWS:" + password).
+func (s *Server) issueToken(call *Call) (token string, expires time.Time) {
 	expires = s.now().Add(s.ttl())
 	password := newPassword(expires)
 	s.mu.Lock()
 	s.passwords[password] = expires
+	if s.issued == nil {
+		s.issued = make(map[string]Issue)
+	}
+	s.issued[password] = Issue{AccessKeyID: call.AccessKeyID, Region: call.Region, Service: call.Service, Expires: expires}
 	s.mu.Unlock()
 	return base64.StdEncoding.EncodeToString([]byte(registryUser + ":" + password)), expires
 }
@@ -89,6 +94,23 @@ func (s *Server) ValidPassword(username, password string) bool {
 	expires, ok := s.passwords[password]
 	s.mu.Unlock()
 	return ok && s.now().Before(expires)
+}
+
+// Issue is whom and where a registry password was issued to.
+type Issue struct {
+	AccessKeyID string    // the key the GetAuthorizationToken call was signed with
+	Region      string    // the region of that call
+	Service     string    // ServiceECR or ServiceECRPublic
+	Expires     time.Time // when the password stops being valid
+}
+
+// IssuedTo reports to whom this server issued password, so a test can
+// tell a token handed to the wrong identity or region from the right one.
+func (s *Server) IssuedTo(password string) (Issue, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, ok := s.issued[password]
+	return i, ok
 }
 
 func epochSeconds(t time.Time) float64 {

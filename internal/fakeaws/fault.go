@@ -26,6 +26,10 @@ type Fault struct {
 	// Delay holds the answer back, whatever it is, for this long. A client
 	// that gives up first gets nothing.
 	Delay time.Duration
+	// Body, if set, is written as the whole answer, as is, with Status (200
+	// when unset), in place of the normal answer or an error: malformed or
+	// truncated JSON, say.
+	Body string
 	// Times is how many calls the fault applies to before it clears itself;
 	// 0 means every call until ClearFaults.
 	Times int
@@ -138,7 +142,7 @@ func (s *Server) applyFault(ctx context.Context, f Fault) (aerr *apiError, answe
 		case <-timer.C:
 		}
 	}
-	if f.Code == "" && f.Status == 0 {
+	if f.Body != "" || (f.Code == "" && f.Status == 0) {
 		return nil, true
 	}
 	e := &apiError{status: f.Status, code: f.Code, message: f.Message}

@@ -2,6 +2,7 @@ package fakeaws
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/json"
 	"encoding/xml"
@@ -96,6 +97,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if aerr != nil {
 			s.answerError(w, proto, requestID, rec, aerr)
+			return
+		}
+		if f.Body != "" {
+			status := cmp.Or(f.Status, http.StatusOK)
+			s.answered(rec, status, "")
+			w.WriteHeader(status)
+			io.WriteString(w, f.Body)
 			return
 		}
 	}
@@ -196,7 +204,7 @@ func (s *Server) dispatch(in *request, call *Call) (any, *apiError) {
 	case ServiceECR + ":GetAuthorizationToken":
 		return s.ecrAuthorizationToken(call)
 	case ServiceECRPublic + ":GetAuthorizationToken":
-		return s.ecrPublicAuthorizationToken()
+		return s.ecrPublicAuthorizationToken(call)
 	case ServiceSTS + ":AssumeRole":
 		return s.assumeRole(in, call)
 	case ServiceSTS + ":AssumeRoleWithWebIdentity":

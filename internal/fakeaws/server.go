@@ -61,6 +61,7 @@ type Server struct {
 	calls     []*Call // updated in place, under mu, when answered
 	faults    map[string]*Fault
 	passwords map[string]time.Time // issued password → expiry
+	issued    map[string]Issue     // issued password → to whom; see IssuedTo
 	sessions  map[string]session   // STS-issued access key id → session
 
 	closed   bool
