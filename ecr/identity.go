@@ -145,6 +145,11 @@ func resolveIdentity(getenv func(string) string, home func() string, sel Selecti
 
 	id := Identity{Fingerprint: fp.sum()}
 	id.Source, id.Profile = describeSource(getenv, sel)
+	if sel.RoleARN != "" && sel.ServiceAccount == "" {
+		// The role is who the call runs as; the profile only signs the
+		// AssumeRole. The service-account mode names its own source.
+		id.Source = "role " + sel.RoleARN + " via " + id.Source
+	}
 	return id
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
@@ -22,6 +23,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/ecrlogin/docker-credential-ecrlogin/ecr"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/tty"
 )
 
 // imdsBudget bounds the wait for instance-role credentials when nothing
@@ -53,7 +55,15 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, e
 	}
 	if !req.Deadline.IsZero() {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, req.Deadline)
+		if d, ok := ctx.Deadline(); ok && d.Before(req.Deadline) {
+			// The front gave more time than this process's own
+			// ECRLOGIN_TIMEOUT: a person may be at an MFA prompt (see
+			// ecr.NeedsMFA), and the front's deadline is the one that
+			// counts.
+			ctx, cancel = ecr.WithDeadlineAtLeast(ctx, req.Deadline)
+		} else {
+			ctx, cancel = context.WithDeadline(ctx, req.Deadline)
+		}
 		defer cancel()
 	}
 	id := ecr.ResolveIdentity(req.Selection)
@@ -74,6 +84,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, e
 	if f.Credentials != nil {
 		cfg.Credentials = aws.NewCredentialsCache(f.Credentials(cfg))
 	}
+	if req.Selection.RoleARN != "" {
+		log = log.With("role", req.Selection.RoleARN)
+	}
 
 	// Credentials first, on their own, so that a failure says which half
 	// failed: the user's identity or ECR.
@@ -89,7 +102,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, e
 		defer cancel()
 	}
 	if _, err := cfg.Credentials.Retrieve(credCtx); err != nil {
-		return ecr.Token{}, credentialError(ctx, err, cfg, id, log, fail)
+		return ecr.Token{}, credentialError(ctx, err, reg.Host, cfg, id, log, fail)
 	}
 	log.Debug("resolved AWS credentials", "took", time.Since(start))
 
@@ -113,9 +126,20 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, e
 
 // LoadConfig loads the SDK configuration for a registry: its region (from
 // the host, never AWS_REGION), FIPS and dual-stack endpoints when the host
-// is one, and an IMDS client that gives up quickly off EC2.
+// is one, and an IMDS client that gives up quickly off EC2. Its
+// credentials are sel's: the profile's (or the default chain's), and
+// with sel.RoleARN the role assumed with those (see assumeRole), unless
+// sel.ServiceAccount says the kubelet's Fetcher.Credentials provides them.
+// Any role assumed with MFA, the mapping's or a profile's own role_arn
+// with mfa_serial, asks for the code on the controlling terminal while
+// ctx lasts.
 func LoadConfig(ctx context.Context, reg ecr.Registry, sel ecr.Selection) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
+		// A profile's own role_arn (with source_profile or
+		// credential_source), as the AWS CLI reads it.
+		config.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) {
+			roleOptions(ctx, o)
+		}),
 		config.WithRegion(reg.Region),
 		config.WithEC2RoleCredentialOptions(func(o *ec2rolecreds.Options) {
 			// The SDK's IMDS client retries three times with backoff, which
@@ -140,7 +164,12 @@ func LoadConfig(ctx context.Context, reg ecr.Registry, sel ecr.Selection) (aws.C
 	if sel.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(sel.Profile))
 	}
-	return config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil || sel.RoleARN == "" || sel.ServiceAccount != "" {
+		return cfg, err
+	}
+	cfg.Credentials = aws.NewCredentialsCache(assumeRole(ctx, cfg, sel))
+	return cfg, nil
 }
 
 // Endpoint returns the API endpoint URL a token request for reg goes to,
@@ -219,12 +248,23 @@ type failFunc func(cause error, code, msg, hint string) error
 
 // credentialError explains a failure of the credential chain in the terms
 // the user needs to fix it.
-func credentialError(ctx context.Context, err error, cfg aws.Config, id ecr.Identity, log *slog.Logger, fail failFunc) error {
+func credentialError(ctx context.Context, err error, host string, cfg aws.Config, id ecr.Identity, log *slog.Logger, fail failFunc) error {
 	log.Debug("resolving AWS credentials failed", "err", err)
 	var apiErr smithy.APIError
+	var roleErr *assumeRoleError
+	var mfaErr *mfaError
 	switch {
+	case errors.As(err, &mfaErr) && errors.Is(err, tty.ErrNoTerminal):
+		// At once, not at the deadline: nobody will ever type the code.
+		return fail(err, ecr.CodeMFARequired, "role "+mfaErr.role+" needs an MFA code and there is no terminal to ask for it on", "run `ecrlogin login "+host+"` from a terminal")
+	case ctx.Err() != nil && mfaErr != nil:
+		return fail(err, ecr.CodeTimeout, "timed out waiting for the MFA code for "+mfaErr.serial, "run the command again")
 	case ctx.Err() != nil:
 		return fail(err, ecr.CodeTimeout, "timed out resolving AWS credentials", "raise ECRLOGIN_TIMEOUT, or run with ECRLOGIN_LOG=debug to see where it waits")
+	case mfaErr != nil:
+		return fail(err, "", "reading the MFA code for role "+mfaErr.role+": "+rootCause(mfaErr.err), "")
+	case errors.As(err, &roleErr) && errors.As(err, &apiErr):
+		return assumeRoleFailure(err, roleErr, apiErr, fail)
 	case aws.IsCredentialsProvider(cfg.Credentials, (*ssocreds.Provider)(nil)):
 		return ssoError(err, id, fail)
 	case aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil)):
