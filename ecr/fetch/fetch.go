@@ -256,7 +256,11 @@ func credentialError(ctx context.Context, err error, host string, cfg aws.Config
 	switch {
 	case errors.As(err, &mfaErr) && errors.Is(err, tty.ErrNoTerminal):
 		// At once, not at the deadline: nobody will ever type the code.
-		return fail(err, ecr.CodeMFARequired, "role "+mfaErr.role+" needs an MFA code and there is no terminal to ask for it on", "run `ecrlogin login "+host+"` from a terminal")
+		role := "role " + mfaErr.role
+		if strings.HasPrefix(id.Source, role+" ") {
+			role = "the role" // the source names it
+		}
+		return fail(err, ecr.CodeMFARequired, role+" needs an MFA code and there is no terminal to ask for it on", "run `ecrlogin login "+host+"` from a terminal")
 	case ctx.Err() != nil && mfaErr != nil:
 		return fail(err, ecr.CodeTimeout, "timed out waiting for the MFA code for "+mfaErr.serial, "run the command again")
 	case ctx.Err() != nil:

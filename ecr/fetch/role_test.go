@@ -92,9 +92,9 @@ func TestMFAWithoutTerminal(t *testing.T) {
 		sel          ecr.Selection
 		wantRole     string
 	}{
-		{"mapping", "", ecr.Selection{RoleARN: pullRole, MFASerial: "arn:aws:iam::111122223333:mfa/alice"}, pullRole},
+		{"mapping", "", ecr.Selection{RoleARN: pullRole, MFASerial: "arn:aws:iam::111122223333:mfa/alice"}, "the role"},
 		{"profile", "[profile admin]\nrole_arn = arn:aws:iam::444455556666:role/admin\nsource_profile = base\nmfa_serial = arn:aws:iam::111122223333:mfa/alice\n[profile base]\n",
-			ecr.Selection{Profile: "admin"}, "arn:aws:iam::444455556666:role/admin"},
+			ecr.Selection{Profile: "admin"}, "role arn:aws:iam::444455556666:role/admin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,7 +109,7 @@ func TestMFAWithoutTerminal(t *testing.T) {
 			if took := time.Since(start); took > 5*time.Second {
 				t.Errorf("Fetch took %s, want at once", took)
 			}
-			want := "role " + tt.wantRole + " needs an MFA code and there is no terminal to ask for it on"
+			want := tt.wantRole + " needs an MFA code and there is no terminal to ask for it on"
 			if !errors.Is(err, ecr.ErrMFARequired) || !strings.Contains(err.Error(), want) || !strings.HasSuffix(err.Error(), "run `ecrlogin login "+roleHost+"` from a terminal") {
 				t.Errorf("Fetch = %v\nwant ErrMFARequired with %q and the login command", err, want)
 			}
