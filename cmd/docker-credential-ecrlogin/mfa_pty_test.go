@@ -160,6 +160,40 @@ func TestMFAPromptThroughFront(t *testing.T) {
 	}
 }
 
+// TestMFAWrongCode: STS refuses a wrong code, and the line says so and
+// what to do; nothing is cached, so the next get asks again.
+func TestMFAWrongCode(t *testing.T) {
+	fake, env := startRoleFake(t, func(s *fakeaws.Server) {
+		s.RoleMFA = map[string]string{pullRole: aliceMFA}
+		s.MFACodes = map[string]string{aliceMFA: aliceCode}
+	}, "", mfaMapping)
+	p := startOnPty(t, env, roleHost)
+	if !p.waitScreen("MFA code for", 30*time.Second) {
+		t.Fatalf("no question; the terminal shows %q", p.Screen())
+	}
+	if _, err := p.ptmx.Write([]byte("000000\r")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.done:
+		want := "ecrlogin: " + roleHost + ": AccessDenied: AssumeRole " + pullRole + " refused: MultiFactorAuthentication failed with invalid MFA one time pass code. (role " + pullRole + " via credentials from AWS_ACCESS_KEY_ID); the MFA code was wrong or already used; run the command again with a fresh one\n"
+		if err == nil || p.out.String() != want {
+			t.Errorf("get with a wrong code: %v, %q; want exit 1 and %q", err, p.out.String(), want)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("get did not end; terminal %q", p.Screen())
+	}
+	again := startOnPty(t, env, roleHost)
+	if !again.waitScreen("MFA code for", 30*time.Second) {
+		t.Errorf("the get after a refused code did not ask; the terminal shows %q", again.Screen())
+	}
+	again.ptmx.Write([]byte(aliceCode + "\r"))
+	again.wait(t)
+	if n := fake.Count(fakeaws.ServiceECR, "GetAuthorizationToken"); n != 1 {
+		t.Errorf("%d GetAuthorizationToken calls, want 1 (after the right code)", n)
+	}
+}
+
 // TestMFAConcurrentColdGets: two cold gets at once, each on its own
 // terminal, make one prompt between them: the second waits on the cache
 // lock, within its 2 minutes, for the first one's token.

@@ -66,6 +66,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, e
 		}
 		defer cancel()
 	}
+	ctx = context.WithValue(ctx, promptKey{}, &promptNote{})
 	id := ecr.ResolveIdentity(req.Selection)
 	fail := func(cause error, code, msg, hint string) error {
 		return &ecr.Error{Host: reg.Host, Code: code, Message: msg, Source: id.Source, Hint: hint, Err: cause}
@@ -261,8 +262,8 @@ func credentialError(ctx context.Context, err error, host string, cfg aws.Config
 			role = "the role" // the source names it
 		}
 		return fail(err, ecr.CodeMFARequired, role+" needs an MFA code and there is no terminal to ask for it on", "run `ecrlogin login "+host+"` from a terminal")
-	case ctx.Err() != nil && mfaErr != nil:
-		return fail(err, ecr.CodeTimeout, "timed out waiting for the MFA code for "+mfaErr.serial, "run the command again")
+	case ctx.Err() != nil && askedFor(ctx) != "":
+		return fail(err, ecr.CodeTimeout, "timed out waiting for the MFA code for "+askedFor(ctx), "run it again and enter the code within 2 minutes (or ECRLOGIN_TIMEOUT, if longer)")
 	case ctx.Err() != nil:
 		return fail(err, ecr.CodeTimeout, "timed out resolving AWS credentials", "raise ECRLOGIN_TIMEOUT, or run with ECRLOGIN_LOG=debug to see where it waits")
 	case mfaErr != nil:

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/user"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -78,6 +79,9 @@ func promptMFA(ctx context.Context, serial, role string) (string, error) {
 	if role != "" {
 		question = "MFA code for " + serial + " (role " + role + "): "
 	}
+	if n, ok := ctx.Value(promptKey{}).(*promptNote); ok {
+		n.asked.Store(serial)
+	}
 	code, err := tty.Prompt(ctx, question)
 	if err == nil && code == "" {
 		err = errNoCode
@@ -89,6 +93,26 @@ func promptMFA(ctx context.Context, serial, role string) (string, error) {
 }
 
 var errNoCode = errors.New("no code entered")
+
+// promptKey is the context key of a fetch's promptNote.
+type promptKey struct{}
+
+// promptNote records that a fetch asked a person for a code, so that a
+// deadline passing says so: the SDK's credentials cache returns only the
+// context's error when it gives up waiting, without the prompt's.
+type promptNote struct {
+	asked atomic.Value // the MFA device serial asked for, a string
+}
+
+// askedFor returns the MFA device serial ctx's fetch asked a code for,
+// or "".
+func askedFor(ctx context.Context) string {
+	if n, ok := ctx.Value(promptKey{}).(*promptNote); ok {
+		serial, _ := n.asked.Load().(string)
+		return serial
+	}
+	return ""
+}
 
 // mfaError is a failure to get an MFA code from a person.
 type mfaError struct {

@@ -1,7 +1,9 @@
 package fetch_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,4 +136,25 @@ func TestSessionName(t *testing.T) {
 			t.Errorf("SessionName(%q) = %q, want %q", tt.user, got, tt.want)
 		}
 	}
+}
+
+// childEnv, set to a timeout, makes the test binary a child that fetches
+// a token for roleHost as pullRole with alice's MFA device, within that
+// timeout, and prints the outcome on stdout.
+const childEnv = "FETCH_TEST_CHILD_TIMEOUT"
+
+const aliceMFA = "arn:aws:iam::111122223333:mfa/alice"
+
+func child() int {
+	d, err := time.ParseDuration(os.Getenv(childEnv))
+	if err != nil {
+		fmt.Println("bad timeout:", err)
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	sel := ecr.Selection{RoleARN: pullRole, MFASerial: aliceMFA}
+	_, err = (&fetch.Fetcher{}).Fetch(ctx, ecr.FetchRequest{ServerURL: roleHost, Selection: sel, Deadline: time.Now().Add(d)})
+	fmt.Printf("err=%v\n", err)
+	return 0
 }
