@@ -85,7 +85,11 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, e
 	if f.Credentials != nil {
 		cfg.Credentials = aws.NewCredentialsCache(f.Credentials(cfg))
 	}
-	if req.Selection.RoleARN != "" {
+	// source is what a role is assumed with; its failures (an expired SSO
+	// session, no credentials at all) are explained as its own.
+	source := cfg.Credentials
+	if req.Selection.RoleARN != "" && f.Credentials == nil {
+		cfg.Credentials = aws.NewCredentialsCache(assumeRole(ctx, cfg, req.Selection))
 		log = log.With("role", req.Selection.RoleARN)
 	}
 
@@ -94,7 +98,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, e
 	start := time.Now()
 	log.Debug("resolving AWS credentials")
 	credCtx := ctx
-	if aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil)) {
+	if aws.IsCredentialsProvider(source, (*ec2rolecreds.Provider)(nil)) {
 		// Nothing else names credentials, so the chain ends at the instance
 		// metadata service. On EC2 it answers in milliseconds; off EC2 it
 		// may never answer, and that must not cost the user seconds.
@@ -103,7 +107,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, e
 		defer cancel()
 	}
 	if _, err := cfg.Credentials.Retrieve(credCtx); err != nil {
-		return ecr.Token{}, credentialError(ctx, err, reg.Host, cfg, id, log, fail)
+		return ecr.Token{}, credentialError(ctx, err, reg.Host, source, id, log, fail)
 	}
 	log.Debug("resolved AWS credentials", "took", time.Since(start))
 
@@ -128,12 +132,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, e
 // LoadConfig loads the SDK configuration for a registry: its region (from
 // the host, never AWS_REGION), FIPS and dual-stack endpoints when the host
 // is one, and an IMDS client that gives up quickly off EC2. Its
-// credentials are sel's: the profile's (or the default chain's), and
-// with sel.RoleARN the role assumed with those (see assumeRole), unless
-// sel.ServiceAccount says the kubelet's Fetcher.Credentials provides them.
-// Any role assumed with MFA, the mapping's or a profile's own role_arn
-// with mfa_serial, asks for the code on the controlling terminal while
-// ctx lasts.
+// credentials are sel.Profile's, or the default chain's; Fetch assumes
+// sel.RoleARN with them. A profile's own role_arn with mfa_serial asks
+// for the code on the controlling terminal while ctx lasts.
 func LoadConfig(ctx context.Context, reg ecr.Registry, sel ecr.Selection) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
 		// A profile's own role_arn (with source_profile or
@@ -165,12 +166,7 @@ func LoadConfig(ctx context.Context, reg ecr.Registry, sel ecr.Selection) (aws.C
 	if sel.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(sel.Profile))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil || sel.RoleARN == "" || sel.ServiceAccount != "" {
-		return cfg, err
-	}
-	cfg.Credentials = aws.NewCredentialsCache(assumeRole(ctx, cfg, sel))
-	return cfg, nil
+	return config.LoadDefaultConfig(ctx, opts...)
 }
 
 // Endpoint returns the API endpoint URL a token request for reg goes to,
@@ -249,7 +245,9 @@ type failFunc func(cause error, code, msg, hint string) error
 
 // credentialError explains a failure of the credential chain in the terms
 // the user needs to fix it.
-func credentialError(ctx context.Context, err error, host string, cfg aws.Config, id ecr.Identity, log *slog.Logger, fail failFunc) error {
+// source is the provider at the root of the chain: the one that signs a
+// role's AssumeRole, if there is a role.
+func credentialError(ctx context.Context, err error, host string, source aws.CredentialsProvider, id ecr.Identity, log *slog.Logger, fail failFunc) error {
 	log.Debug("resolving AWS credentials failed", "err", err)
 	var apiErr smithy.APIError
 	var roleErr *assumeRoleError
@@ -270,9 +268,9 @@ func credentialError(ctx context.Context, err error, host string, cfg aws.Config
 		return fail(err, "", "reading the MFA code for role "+mfaErr.role+": "+rootCause(mfaErr.err), "")
 	case errors.As(err, &roleErr) && errors.As(err, &apiErr):
 		return assumeRoleFailure(err, roleErr, apiErr, fail)
-	case aws.IsCredentialsProvider(cfg.Credentials, (*ssocreds.Provider)(nil)):
+	case aws.IsCredentialsProvider(source, (*ssocreds.Provider)(nil)):
 		return ssoError(err, id, fail)
-	case aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil)):
+	case aws.IsCredentialsProvider(source, (*ec2rolecreds.Provider)(nil)):
 		// Nothing in the environment or the profile named credentials, so
 		// the chain fell through to the instance role, and there is none.
 		return fail(err, ecr.CodeNoCredentials, "no AWS credentials found", "set AWS_PROFILE, or see README#credentials")

@@ -131,10 +131,27 @@ type roleClient struct {
 
 func (c roleClient) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
 	out, err := c.AssumeRoleAPIClient.AssumeRole(ctx, in, optFns...)
-	if err != nil {
+	if err != nil && refusedBySTS(err) {
 		return nil, &assumeRoleError{role: aws.ToString(in.RoleArn), mfa: in.SerialNumber != nil, err: err}
 	}
-	return out, nil
+	return out, err
+}
+
+// refusedBySTS reports whether err is STS's own answer to AssumeRole,
+// rather than a failure of the credentials that sign it (an SSO portal's
+// refusal, say), which arrives inside the AssumeRole operation's error:
+// the API error's nearest operation must be STS's.
+func refusedBySTS(err error) bool {
+	var op *smithy.OperationError
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if o, ok := e.(*smithy.OperationError); ok {
+			op = o
+		}
+		if _, ok := e.(smithy.APIError); ok {
+			return op != nil && op.Service() == "STS"
+		}
+	}
+	return false
 }
 
 // assumeRoleError is a failed AssumeRole, with the role it asked for.

@@ -158,3 +158,26 @@ func child() int {
 	fmt.Printf("err=%v\n", err)
 	return 0
 }
+
+// TestMappedRoleSourceFails: when the credentials a role is assumed with
+// fail, the line explains them, not the role: an SSO portal refusing the
+// session (an AWS API error inside the AssumeRole call) sends the user to
+// `aws sso login`, and no STS answer is blamed.
+func TestMappedRoleSourceFails(t *testing.T) {
+	fake := withFake(t)
+	home := os.Getenv("HOME")
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	writeSSOSession(t, home, "corp", "sso-access-token", time.Now().Add(time.Hour))
+	fake.SSOTokens = map[string]bool{"sso-access-token": true}
+	fake.SetFault("GetRoleCredentials", fakeaws.Fault{Status: 401, Code: "UnauthorizedException", Message: "Session token not found or invalid"})
+	sel := ecr.Selection{Profile: "prod", RoleARN: pullRole}
+	_, err := (&fetch.Fetcher{}).Fetch(t.Context(), ecr.FetchRequest{ServerURL: roleHost, Selection: sel})
+	want := roleHost + `: SSO session expired or revoked: UnauthorizedException: Session token not found or invalid (role ` + pullRole + ` via profile "prod"); run: aws sso login --profile prod`
+	if !errors.Is(err, ecr.ErrSSOSessionExpired) || err.Error() != want {
+		t.Errorf("Fetch with the role's SSO source revoked = %v\nwant %q", err, want)
+	}
+	if n := fake.Count(fakeaws.ServiceSTS, "AssumeRole"); n != 0 {
+		t.Errorf("%d AssumeRole calls, want 0: nothing could sign one", n)
+	}
+}
