@@ -12,6 +12,10 @@
 //   - the floor program;
 //   - a cached get, with one entry in the cache directory and with 10,000
 //     other entries beside it;
+//   - a cached get with a 50-entry per-registry config file
+//     (ECRLOGIN_CONFIG) whose last mapping assumes a role for the
+//     registry: the front reads, checks and matches it on every get, and
+//     must make no STS call;
 //   - a get for a host that is not ECR;
 //
 // then, alternating with the floor in a phase of its own because it syncs
@@ -21,7 +25,7 @@
 // make one API call between them and all finish soon after it is answered. Peak RSS comes
 // from separate runs under ptrace (see peakrss_linux.go for why not
 // rusage). It prints medians, p90s, ratios to the floor, peak RSS, binary
-// sizes, and each of issue 5's targets with pass or miss.
+// sizes, and each of the targets of issues 5 and 10 with pass or miss.
 //
 //	go run ./bench [-n 200] [-warmup 20] [-conc 64] [-entries 10000]
 //

@@ -25,6 +25,7 @@ func TestRun(t *testing.T) {
 		"floor (stdin + one small file)",
 		"get, cached (1 entry)",
 		"get, cached (21 entries)",
+		"get, cached, 50-entry config",
 		"get, not ECR",
 		"get, cold (front + ecrlogin fetch)",
 	} {
@@ -37,8 +38,8 @@ func TestRun(t *testing.T) {
 		t.Errorf("the concurrency case did not make exactly one call:\n%s", out)
 	}
 	targets := regexp.MustCompile(`(?m)^  (PASS|MISS|SKIP)  `).FindAllString(out, -1)
-	if len(targets) != 9 {
-		t.Errorf("found %d target lines, want 9:\n%s", len(targets), out)
+	if len(targets) != 10 {
+		t.Errorf("found %d target lines, want 10:\n%s", len(targets), out)
 	}
 }
 

@@ -38,6 +38,14 @@ func (b *bench) frontGet(name, request, cacheDir string, check func(int, []byte)
 	}
 }
 
+// frontGetConfig is the cached get of the benchmark registry with the
+// 50-entry per-registry config file, its token cached in cacheDir.
+func (b *bench) frontGetConfig(name, cacheDir string) *program {
+	p := b.frontGet(name, b.ecrRequest, cacheDir, checkCredentials)
+	p.env = dedupEnv(append(p.env, "ECRLOGIN_CONFIG="+b.configFile, "ECRLOGIN_CACHE_DIR="+cacheDir))
+	return p
+}
+
 // row is one program's measurements.
 type row struct {
 	prog      *program
@@ -49,6 +57,7 @@ type row struct {
 // results is everything report prints.
 type results struct {
 	floor, warm, big, other, cold *row
+	withConfig                    *row   // warm, with the 50-entry config file
 	coldFloor                     *row   // the floor's runs alternating with the cold get
 	rows                          []*row // table order
 	toolPeakKiB                   int    // ecrlogin fetch's largest VmHWM in the cold runs
@@ -80,7 +89,8 @@ func (b *bench) measure() (*results, error) {
 	res.other = &row{prog: b.frontGet("get, not ECR", b.otherRequest, b.warmDir, checkNotFound)}
 	res.cold = &row{prog: b.frontGet("get, cold (front + ecrlogin fetch)", b.ecrRequest, b.coldDir, checkCredentials)}
 	res.cold.prog.before = func() error { return clearEntries(b.coldDir) }
-	res.rows = []*row{res.floor, res.warm}
+	res.withConfig = &row{prog: b.frontGetConfig(fmt.Sprintf("get, cached, %d-entry config", configEntries), b.configDir)}
+	res.rows = []*row{res.floor, res.warm, res.withConfig}
 	if cfg.entries > 0 {
 		res.big = &row{prog: b.frontGet(fmt.Sprintf("get, cached (%d entries)", cfg.entries+1), b.ecrRequest, b.bigDir, checkCredentials)}
 		res.rows = append(res.rows, res.big)
@@ -92,8 +102,12 @@ func (b *bench) measure() (*results, error) {
 	// commits, the fake's garbage) that would land on the short hit-path
 	// runs after it. So the hit path alternates with the floor among
 	// itself, and the cold get alternates with the floor on its own.
+	sts0 := b.fake.Count(fakeaws.ServiceSTS, "AssumeRole")
 	if err := b.timeAll("hit path", res.rows, 0); err != nil {
 		return nil, err
+	}
+	if n := b.fake.Count(fakeaws.ServiceSTS, "AssumeRole") - sts0; n != 0 {
+		return nil, fmt.Errorf("hit path: %d AssumeRole calls, want none (a hit resolves no credentials)", n)
 	}
 	res.coldFloor = &row{prog: res.floor.prog}
 	if err := b.timeAll("cold", []*row{res.coldFloor, res.cold}, cfg.warmup+cfg.runs); err != nil {

@@ -55,6 +55,7 @@ var codes = map[string]struct {
 	CodeNoCredentials:     {ErrNoCredentials, false},
 	CodeSSOSessionExpired: {ErrSSOSessionExpired, false},
 	CodeTimeout:           {ErrTimeout, false},
+	CodeMFARequired:       {ErrMFARequired, false},
 
 	"AccessDeniedException":     {ErrAccessDenied, true}, // ECR, ECR Public
 	"AccessDenied":              {ErrAccessDenied, true}, // STS

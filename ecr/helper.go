@@ -97,6 +97,14 @@ func (h *Helper) Get(ctx context.Context, serverURL string) (Token, error) {
 		return served(reg, id, e)
 	}
 
+	if NeedsMFA(sel) {
+		// A person may be typing an MFA code: give them MFAWait, counted
+		// from before the lock, so that a second get waits on it for the
+		// first one's token instead of prompting again.
+		var cancel context.CancelFunc
+		ctx, cancel = WithDeadlineAtLeast(ctx, time.Now().Add(MFAWait))
+		defer cancel()
+	}
 	unlock, settled, err := h.cache().LockOrFresh(ctx, key)
 	if err != nil {
 		return Token{}, h.waitError(ctx, reg, "the cache lock held by another ecrlogin process", err)

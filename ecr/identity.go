@@ -146,6 +146,12 @@ func resolveIdentity(getenv func(string) string, home func() string, sel Selecti
 
 	id := Identity{Fingerprint: fp.sum()}
 	id.Source, id.Profile = describeSource(getenv, sel)
+	if sel.RoleARN != "" && sel.ServiceAccount == "" {
+		// The role is who the call runs as; the profile only signs the
+		// AssumeRole. A service account's role is not assumed with these
+		// credentials but exchanged for the pod's token.
+		id.Source = "role " + sel.RoleARN + " via " + id.Source
+	}
 	return id
 }
 

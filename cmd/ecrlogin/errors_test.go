@@ -91,8 +91,8 @@ func TestErrorMessages(t *testing.T) {
 			creds: "[base]\naws_access_key_id = " + fakeaws.ExampleAccessKeyID +
 				"\naws_secret_access_key = " + fakeaws.ExampleSecretAccessKey + "\n",
 			fault: func(s *fakeaws.Server) { s.SetFault("AssumeRole", fakeaws.AssumeRoleDenied()) },
-			want:  `AccessDenied: getting AWS credentials: User is not authorized to perform: sts:AssumeRole \(fakeaws\) \(profile "deploy"\)`,
-			hint:  `the identity may not call sts:AssumeRole: check its IAM policy and the role's trust policy`,
+			want:  `AccessDenied: AssumeRole arn:aws:iam::111122223333:role/Deploy refused: User is not authorized to perform: sts:AssumeRole \(fakeaws\) \(profile "deploy"\)`,
+			hint:  `the calling identity needs sts:AssumeRole on that role, and the role's trust policy must allow that identity`,
 		},
 		{
 			name: "expired session token",

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
@@ -22,6 +23,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/ecrlogin/docker-credential-ecrlogin/ecr"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/tty"
 )
 
 // imdsBudget bounds the wait for instance-role credentials when nothing
@@ -54,9 +56,18 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (_ ecr.Token,
 	}
 	if !req.Deadline.IsZero() {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, req.Deadline)
+		if d, ok := ctx.Deadline(); ok && d.Before(req.Deadline) {
+			// The front gave more time than this process's own
+			// ECRLOGIN_TIMEOUT: a person may be at an MFA prompt (see
+			// ecr.NeedsMFA), and the front's deadline is the one that
+			// counts.
+			ctx, cancel = ecr.WithDeadlineAtLeast(ctx, req.Deadline)
+		} else {
+			ctx, cancel = context.WithDeadline(ctx, req.Deadline)
+		}
 		defer cancel()
 	}
+	ctx = context.WithValue(ctx, promptKey{}, &promptNote{})
 	id := ecr.ResolveIdentity(req.Selection)
 	fail := func(cause error, code, msg, hint string) error {
 		return &ecr.Error{Host: reg.Host, Code: code, Message: msg, Source: id.Source, Hint: hint, Err: cause}
@@ -75,13 +86,20 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (_ ecr.Token,
 	if f.Credentials != nil {
 		cfg.Credentials = aws.NewCredentialsCache(f.Credentials(cfg))
 	}
+	// source is what a role is assumed with; its failures (an expired SSO
+	// session, no credentials at all) are explained as its own.
+	source := cfg.Credentials
+	if req.Selection.RoleARN != "" && f.Credentials == nil {
+		cfg.Credentials = aws.NewCredentialsCache(assumeRole(ctx, cfg, req.Selection))
+		log = log.With("role", req.Selection.RoleARN)
+	}
 
 	// Credentials first, on their own, so that a failure says which half
 	// failed: the user's identity or ECR.
 	start := time.Now()
 	log.Debug("resolving AWS credentials")
 	credCtx := ctx
-	if aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil)) {
+	if aws.IsCredentialsProvider(source, (*ec2rolecreds.Provider)(nil)) {
 		// Nothing else names credentials, so the chain ends at the instance
 		// metadata service. On EC2 it answers in milliseconds; off EC2 it
 		// may never answer, and that must not cost the user seconds.
@@ -90,7 +108,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (_ ecr.Token,
 		defer cancel()
 	}
 	if _, err := cfg.Credentials.Retrieve(credCtx); err != nil {
-		return ecr.Token{}, credentialError(ctx, err, cfg, id, log, fail)
+		return ecr.Token{}, credentialError(ctx, err, reg.Host, source, id, log, fail)
 	}
 	log.Debug("resolved AWS credentials", "took", time.Since(start))
 
@@ -114,9 +132,17 @@ func (f *Fetcher) Fetch(ctx context.Context, req ecr.FetchRequest) (_ ecr.Token,
 
 // LoadConfig loads the SDK configuration for a registry: its region (from
 // the host, never AWS_REGION), FIPS and dual-stack endpoints when the host
-// is one, and an IMDS client that gives up quickly off EC2.
+// is one, and an IMDS client that gives up quickly off EC2. Its
+// credentials are sel.Profile's, or the default chain's; Fetch assumes
+// sel.RoleARN with them. A profile's own role_arn with mfa_serial asks
+// for the code on the controlling terminal while ctx lasts.
 func LoadConfig(ctx context.Context, reg ecr.Registry, sel ecr.Selection) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
+		// A profile's own role_arn (with source_profile or
+		// credential_source), as the AWS CLI reads it.
+		config.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) {
+			roleOptions(ctx, o)
+		}),
 		config.WithRegion(reg.Region),
 		config.WithEC2RoleCredentialOptions(func(o *ec2rolecreds.Options) {
 			// The SDK's IMDS client retries three times with backoff, which
@@ -220,15 +246,32 @@ type failFunc func(cause error, code, msg, hint string) error
 
 // credentialError explains a failure of the credential chain in the terms
 // the user needs to fix it.
-func credentialError(ctx context.Context, err error, cfg aws.Config, id ecr.Identity, log *slog.Logger, fail failFunc) error {
+// source is the provider at the root of the chain: the one that signs a
+// role's AssumeRole, if there is a role.
+func credentialError(ctx context.Context, err error, host string, source aws.CredentialsProvider, id ecr.Identity, log *slog.Logger, fail failFunc) error {
 	log.Debug("resolving AWS credentials failed", "err", err)
 	var apiErr smithy.APIError
+	var roleErr *assumeRoleError
+	var mfaErr *mfaError
 	switch {
+	case errors.As(err, &mfaErr) && errors.Is(err, tty.ErrNoTerminal):
+		// At once, not at the deadline: nobody will ever type the code.
+		role := "role " + mfaErr.role
+		if strings.HasPrefix(id.Source, role+" ") {
+			role = "the role" // the source names it
+		}
+		return fail(err, ecr.CodeMFARequired, role+" needs an MFA code and there is no terminal to ask for it on", "run `ecrlogin login "+host+"` from a terminal")
+	case ctx.Err() != nil && askedFor(ctx) != "":
+		return fail(err, ecr.CodeTimeout, "timed out waiting for the MFA code for "+askedFor(ctx), "run it again and enter the code within 2 minutes (or ECRLOGIN_TIMEOUT, if longer)")
 	case ctx.Err() != nil:
 		return fail(err, ecr.CodeTimeout, "timed out resolving AWS credentials", "raise ECRLOGIN_TIMEOUT, or run with ECRLOGIN_LOG=debug to see where it waits")
-	case aws.IsCredentialsProvider(cfg.Credentials, (*ssocreds.Provider)(nil)):
+	case mfaErr != nil:
+		return fail(err, "", "reading the MFA code for role "+mfaErr.role+": "+rootCause(mfaErr.err), "")
+	case errors.As(err, &roleErr) && errors.As(err, &apiErr):
+		return assumeRoleFailure(err, roleErr, apiErr, fail)
+	case aws.IsCredentialsProvider(source, (*ssocreds.Provider)(nil)):
 		return ssoError(err, id, fail)
-	case aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil)):
+	case aws.IsCredentialsProvider(source, (*ec2rolecreds.Provider)(nil)):
 		// Nothing in the environment or the profile named credentials, so
 		// the chain fell through to the instance role, and there is none.
 		return fail(err, ecr.CodeNoCredentials, "no AWS credentials found", "set AWS_PROFILE, or see README#credentials")

@@ -266,8 +266,11 @@ source_profile = base
 		writeFile(t, filepath.Join(home, ".aws", "credentials"), "[base]\naws_access_key_id = "+fakeaws.ExampleAccessKeyID+"\naws_secret_access_key = "+fakeaws.ExampleSecretAccessKey+"\n")
 		fake.SetFault("AssumeRole", fakeaws.AssumeRoleDenied())
 		_, err := fetchFor(t, host, 30*time.Second)
-		if err == nil || !strings.Contains(err.Error(), `AccessDenied: getting AWS credentials: User is not authorized to perform: sts:AssumeRole (fakeaws) (profile "deploy")`) {
-			t.Errorf("Fetch with a denied role = %v", err)
+		// The line names the role (a profile's own, known only from the
+		// call) and what to fix.
+		want := `AccessDenied: AssumeRole arn:aws:iam::111122223333:role/deploy refused: User is not authorized to perform: sts:AssumeRole (fakeaws) (profile "deploy"); the calling identity needs sts:AssumeRole on that role, and the role's trust policy must allow that identity`
+		if !errors.Is(err, ecr.ErrAccessDenied) || !strings.Contains(err.Error(), want) {
+			t.Errorf("Fetch with a denied role = %v, want ErrAccessDenied containing %q", err, want)
 		}
 		if fake.Count(fakeaws.ServiceECR, "GetAuthorizationToken") != 0 {
 			t.Errorf("ECR was called although the role could not be assumed")

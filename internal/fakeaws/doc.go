@@ -9,7 +9,8 @@
 //     GetAuthorizationToken.
 //   - ECR Public (JSON 1.1, X-Amz-Target SpencerFrontendService.*):
 //     GetAuthorizationToken.
-//   - STS (query protocol, form field Action): AssumeRole,
+//   - STS (query protocol, form field Action): AssumeRole (refused without
+//     the MFA code a role in [Server.RoleMFA] requires),
 //     AssumeRoleWithWebIdentity and GetCallerIdentity.
 //   - SSO (REST-JSON, GET /federation/credentials): GetRoleCredentials,
 //     authenticated by the SSO bearer token rather than SigV4.

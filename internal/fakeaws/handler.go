@@ -193,6 +193,9 @@ func noteParams(in *request, call *Call) {
 		call.RoleARN = in.form.Get("RoleArn")
 		call.RoleSessionName = in.form.Get("RoleSessionName")
 		call.WebIdentityToken = in.form.Get("WebIdentityToken")
+		call.ExternalID = in.form.Get("ExternalId")
+		call.SerialNumber = in.form.Get("SerialNumber")
+		call.TokenCode = in.form.Get("TokenCode")
 	}
 }
 

@@ -57,6 +57,14 @@ type Server struct {
 	// or empty accepts any.
 	SSOTokens map[string]bool
 
+	// RoleMFA maps role ARNs to the MFA device serial their trust policy
+	// requires: AssumeRole of such a role is refused (AccessDenied, as
+	// AWS answers) unless it carries that SerialNumber and the TokenCode
+	// MFACodes holds for it. Roles not listed need no MFA.
+	RoleMFA map[string]string
+	// MFACodes maps MFA device serials to the code each shows now.
+	MFACodes map[string]string
+
 	mu        sync.Mutex
 	calls     []*Call // updated in place, under mu, when answered
 	faults    map[string]*Fault
@@ -98,6 +106,11 @@ type Call struct {
 	// those names.
 	RoleSessionName  string
 	WebIdentityToken string
+	// ExternalID, SerialNumber and TokenCode are AssumeRole's ExternalId,
+	// SerialNumber and TokenCode fields.
+	ExternalID   string
+	SerialNumber string
+	TokenCode    string
 	// RegistryIDs is the registryIds field of an ECR GetAuthorizationToken.
 	RegistryIDs []string
 	// Status is the HTTP status the server answered. A call is recorded

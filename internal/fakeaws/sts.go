@@ -53,11 +53,31 @@ type getCallerIdentityResponse struct {
 // assumeRole answers STS AssumeRole with new temporary credentials for the
 // requested role.
 func (s *Server) assumeRole(in *request, call *Call) (any, *apiError) {
+	if aerr := s.checkMFA(call); aerr != nil {
+		return nil, aerr
+	}
 	creds, user, aerr := s.issueSession(in.form, call)
 	if aerr != nil {
 		return nil, aerr
 	}
 	return assumeRoleResponse{Credentials: creds, AssumedRoleUser: user}, nil
+}
+
+// checkMFA refuses an AssumeRole of a role in RoleMFA without its device's
+// current code, with the answers AWS gives: the trust policy's condition
+// fails without MFA, and a wrong code fails MultiFactorAuthentication.
+func (s *Server) checkMFA(call *Call) *apiError {
+	serial, needed := s.RoleMFA[call.RoleARN]
+	if !needed {
+		return nil
+	}
+	if call.SerialNumber == "" || call.TokenCode == "" {
+		return &apiError{http.StatusForbidden, "AccessDenied", "User: arn:aws:iam::" + s.account() + ":user/fakeaws is not authorized to perform: sts:AssumeRole on resource: " + call.RoleARN}
+	}
+	if call.SerialNumber != serial || call.TokenCode != s.MFACodes[serial] {
+		return &apiError{http.StatusForbidden, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code."}
+	}
+	return nil
 }
 
 // assumeRoleWithWebIdentity answers STS AssumeRoleWithWebIdentity. Any
