@@ -23,6 +23,13 @@ type Fetcher interface {
 	Fetch(ctx context.Context, req FetchRequest) (Token, error)
 }
 
+// FetcherFunc adapts a function to a Fetcher, as http.HandlerFunc does a
+// handler: for programs and tests that fetch some other way.
+type FetcherFunc func(ctx context.Context, req FetchRequest) (Token, error)
+
+// Fetch calls f.
+func (f FetcherFunc) Fetch(ctx context.Context, req FetchRequest) (Token, error) { return f(ctx, req) }
+
 // FetchRequest asks for a token for one registry. It is what the front
 // writes on `ecrlogin fetch`'s standard input, so it is never in argv.
 type FetchRequest struct {

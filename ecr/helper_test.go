@@ -195,7 +195,7 @@ func TestHitResolvesNothing(t *testing.T) {
 	if _, err := r.get(t); err != nil {
 		t.Fatal(err)
 	}
-	r.h.Fetcher = fetcherFunc(func(context.Context, ecr.FetchRequest) (ecr.Token, error) {
+	r.h.Fetcher = ecr.FetcherFunc(func(context.Context, ecr.FetchRequest) (ecr.Token, error) {
 		t.Error("a cache hit called the fetcher")
 		return ecr.Token{}, errors.New("unreachable")
 	})
@@ -204,12 +204,6 @@ func TestHitResolvesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-}
-
-type fetcherFunc func(context.Context, ecr.FetchRequest) (ecr.Token, error)
-
-func (f fetcherFunc) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, error) {
-	return f(ctx, req)
 }
 
 // BenchmarkGetHit is the in-process hit path: identity fingerprint, one
@@ -222,7 +216,7 @@ func BenchmarkGetHit(b *testing.B) {
 		b.Fatal(err)
 	}
 	h := &ecr.Helper{Cache: func() *cache.Cache { return c }}
-	h.Fetcher = fetcherFunc(func(context.Context, ecr.FetchRequest) (ecr.Token, error) {
+	h.Fetcher = ecr.FetcherFunc(func(context.Context, ecr.FetchRequest) (ecr.Token, error) {
 		return ecr.Token{Username: "AWS", Secret: strings.Repeat("s", 2000), ExpiresAt: time.Now().Add(12 * time.Hour)}, nil
 	})
 	ctx := context.Background()

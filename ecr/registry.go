@@ -297,7 +297,7 @@ func parseRegistryHost(host string) (Registry, error) {
 	name := host[:len(host)-len(d.suffix)]
 
 	account, rest, _ := strings.Cut(name, ".")
-	if !isAccountID(account) {
+	if !IsAccountID(account) {
 		return Registry{}, errAccount
 	}
 
@@ -342,9 +342,9 @@ func parseRegistryHost(host string) (Registry, error) {
 	}, nil
 }
 
-// isAccountID reports whether s is an AWS account ID: exactly 12 ASCII
+// IsAccountID reports whether s is an AWS account ID: exactly 12 ASCII
 // digits, leading zeros included (they are significant).
-func isAccountID(s string) bool {
+func IsAccountID(s string) bool {
 	if len(s) != 12 {
 		return false
 	}

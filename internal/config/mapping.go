@@ -125,7 +125,7 @@ func (e *entry) compile(path string, r *rule) error {
 	}
 	isECRName := true
 	switch {
-	case isAccountID(e.Match):
+	case ecr.IsAccountID(e.Match):
 		r.kind = matchAccount
 	case strings.Contains(e.Match, "*"):
 		r.kind = matchGlob
@@ -194,7 +194,7 @@ func globMatch(pattern, host string) bool {
 
 // checkMatchShape returns what is wrong with a lower-case match value, or "".
 func checkMatchShape(m string) string {
-	if isAccountID(m) {
+	if ecr.IsAccountID(m) {
 		return ""
 	}
 	const shape = " (an account ID, a host glob or a host, without scheme, port or path)"
@@ -308,7 +308,7 @@ func isIAMARN(s, typ string) bool {
 		known = known || partition == p
 	}
 	rest, ok = strings.CutPrefix(rest, "iam::")
-	if !known || !ok || len(rest) < 13 || !isAccountID(rest[:12]) || rest[12] != ':' {
+	if !known || !ok || len(rest) < 13 || !ecr.IsAccountID(rest[:12]) || rest[12] != ':' {
 		return false
 	}
 	resource, ok := strings.CutPrefix(rest[13:], typ+"/")
@@ -341,18 +341,6 @@ func isSTSString(s string, minLen, maxLen int, extra string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0) {
-			return false
-		}
-	}
-	return true
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
 	}

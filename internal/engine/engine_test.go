@@ -12,12 +12,6 @@ import (
 	"github.com/ecrlogin/docker-credential-ecrlogin/ecr"
 )
 
-type fetcherFunc func(context.Context, ecr.FetchRequest) (ecr.Token, error)
-
-func (f fetcherFunc) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, error) {
-	return f(ctx, req)
-}
-
 func envOf(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
@@ -61,7 +55,7 @@ func TestNewReadsSettings(t *testing.T) {
 func TestCacheOpenedOnFirstUse(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cache")
 	calls := 0
-	f := fetcherFunc(func(context.Context, ecr.FetchRequest) (ecr.Token, error) {
+	f := ecr.FetcherFunc(func(context.Context, ecr.FetchRequest) (ecr.Token, error) {
 		calls++
 		return ecr.Token{Username: "AWS", Secret: "pw", ExpiresAt: time.Now().Add(12 * time.Hour)}, nil
 	})

@@ -15,12 +15,6 @@ import (
 	"github.com/ecrlogin/docker-credential-ecrlogin/ecr"
 )
 
-type fetcherFunc func(context.Context, ecr.FetchRequest) (ecr.Token, error)
-
-func (f fetcherFunc) Fetch(ctx context.Context, req ecr.FetchRequest) (ecr.Token, error) {
-	return f(ctx, req)
-}
-
 const host = "111122223333.dkr.ecr.us-east-1.amazonaws.com"
 
 // TestRoundTrip serves each kind of answer with Serve and decodes what it
@@ -44,7 +38,7 @@ func TestRoundTrip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			f := fetcherFunc(func(_ context.Context, req ecr.FetchRequest) (ecr.Token, error) {
+			f := ecr.FetcherFunc(func(_ context.Context, req ecr.FetchRequest) (ecr.Token, error) {
 				if req.ServerURL != host || req.Selection.Profile != "p" {
 					t.Errorf("Serve passed request %+v", req)
 				}
@@ -91,7 +85,7 @@ func errText(err error) string {
 func TestServeRejectsBadRequests(t *testing.T) {
 	for _, in := range []string{"", "hello", `{"selection":{}}`, strings.Repeat("x", maxRequest+1)} {
 		var out bytes.Buffer
-		f := fetcherFunc(func(context.Context, ecr.FetchRequest) (ecr.Token, error) {
+		f := ecr.FetcherFunc(func(context.Context, ecr.FetchRequest) (ecr.Token, error) {
 			t.Errorf("Serve(%.20q) fetched", in)
 			return ecr.Token{}, nil
 		})
