@@ -41,9 +41,9 @@
 // rename briefly while a reader or a virus scanner has the entry open, and
 // fails, leaving the old entry whole, only if the file stays open for half
 // a second; the caller logs that and a later refresh writes again. Cleanup
-// skips an expired entry that is open, until the next cleanup; and it
-// cannot remove lock files there at all, since it holds a file open to
-// lock it, so one empty lock file stays per key ever used.
+// skips an expired entry or lock file that someone has open, until the next
+// cleanup; it removes a lock file just after releasing it, which cannot let
+// two holders in, since the removal fails if anyone has opened it since.
 //
 // # Failure
 //

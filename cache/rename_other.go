@@ -10,3 +10,12 @@ import "os"
 func replaceFile(src, dst string) error {
 	return os.Rename(src, dst)
 }
+
+// removeHeldLock removes the lock file at path, which the caller holds
+// through unlock, and releases it. Removing it while still holding it is
+// safe (see Cache.Lock); the caller's deferred unlock does the release.
+func removeHeldLock(path string, unlock func()) bool {
+	err := os.Remove(path)
+	unlock()
+	return err == nil
+}

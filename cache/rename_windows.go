@@ -55,3 +55,14 @@ func isSharingError(err error) bool {
 	}
 	return errno == syscall.ERROR_ACCESS_DENIED || errno == errorSharingViolation
 }
+
+// removeHeldLock removes the lock file at path, which the caller holds
+// through unlock. Windows cannot remove a file while any handle to it is
+// open, the holder's included, so it releases first and then removes. That
+// is as safe as the unix order: if another process opened the file in
+// between, to lock it, the remove fails and the file stays; if nobody did,
+// nobody holds or waits on the file that goes.
+func removeHeldLock(path string, unlock func()) bool {
+	unlock()
+	return os.Remove(path) == nil
+}
