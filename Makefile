@@ -24,10 +24,10 @@ install: ## install both binaries side by side into $(go env GOPATH)/bin (or GOB
 	@echo "installed docker-credential-ecrlogin and ecrlogin into $$($(GO) env GOBIN || true)$$( [ -n "$$($(GO) env GOBIN)" ] || echo "$$($(GO) env GOPATH)/bin")"
 
 cross: ## build both binaries for linux, darwin, windows × amd64, arm64 into bin/cross/OS-ARCH/ (static)
-	$(GO) run ./internal/release -cross -version $(VERSION) -out bin/cross
+	$(GO) run ./internal/release -cross -version '$(VERSION)' -out bin/cross
 
 release: ## reproducible archives per platform and SHA256SUMS into dist/ (VERSION=vX.Y.Z)
-	$(GO) run ./internal/release -version $(VERSION) -out dist
+	$(GO) run ./internal/release -version '$(VERSION)' -out dist
 
 test: ## vet and run every test with the race detector
 	$(GO) vet ./...

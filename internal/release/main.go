@@ -24,9 +24,16 @@ func main() {
 			opts.out = "bin/cross"
 		}
 	}
-	if opts.buildOnly && opts.version == "" {
-		opts.version = "devel"
-	} else if err := checkVersion(opts.version); err != nil {
+	// A cross build takes any stamp (make passes git describe's, such as
+	// 1a2b3c4-dirty); a release must be named by a version.
+	check := checkVersion
+	if opts.buildOnly {
+		check = checkStamp
+		if opts.version == "" {
+			opts.version = "devel"
+		}
+	}
+	if err := check(opts.version); err != nil {
 		fmt.Fprintf(os.Stderr, "release: %v\n", err)
 		os.Exit(2)
 	}

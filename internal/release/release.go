@@ -73,6 +73,17 @@ func checkVersion(v string) error {
 	return nil
 }
 
+// checkStamp accepts any version stamp that passes through -ldflags
+// intact: printable, without spaces or quotes.
+func checkStamp(v string) error {
+	for _, r := range v {
+		if r <= ' ' || r == '\'' || r == '"' || r == 0x7f {
+			return fmt.Errorf("version %q has a space, a quote or a control character", v)
+		}
+	}
+	return nil
+}
+
 // run builds every platform and, unless buildOnly, archives each and
 // writes SHA256SUMS.
 func run(ctx context.Context, opts options) error {

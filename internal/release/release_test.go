@@ -143,6 +143,28 @@ func TestCheckVersion(t *testing.T) {
 	}
 }
 
+// TestCheckStamp: make cross takes any stamp -ldflags can carry.
+func TestCheckStamp(t *testing.T) {
+	for _, tt := range []struct {
+		v  string
+		ok bool
+	}{
+		{"devel", true},
+		{"1a2b3c4-dirty", true},
+		{"v1.2.3-4-g1a2b3c4", true},
+		{"a b", false},
+		{"a'b", false},
+		{`a"b`, false},
+		{"a\nb", false},
+	} {
+		t.Run(tt.v, func(t *testing.T) {
+			if err := checkStamp(tt.v); (err == nil) != tt.ok {
+				t.Errorf("checkStamp(%q) = %v, want ok=%v", tt.v, err, tt.ok)
+			}
+		})
+	}
+}
+
 func listDir(t *testing.T, dir string) []string {
 	t.Helper()
 	des, err := os.ReadDir(dir)
