@@ -56,7 +56,7 @@ type options struct {
 	out       string
 	buildOnly bool      // -cross: binaries only
 	root      string    // module root; empty means find it with go env GOMOD
-	mtime     time.Time // time of every archive entry; zero means SOURCE_DATE_EPOCH, else HEAD's commit time
+	mtime     time.Time // time of every archive entry; run sets it (see releaseTime) when zero
 	log       io.Writer // progress lines; nil discards
 }
 
