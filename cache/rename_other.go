@@ -12,8 +12,8 @@ func replaceFile(src, dst string) error {
 }
 
 // removeHeldLock removes the lock file at path, which the caller holds
-// through unlock, and releases it. Removing it while still holding it is
-// safe (see Cache.Lock); the caller's deferred unlock does the release.
+// through unlock, then releases it. Removing it while still holding it is
+// safe (see Cache.Lock). It reports whether the file was removed.
 func removeHeldLock(path string, unlock func()) bool {
 	err := os.Remove(path)
 	unlock()

@@ -61,7 +61,8 @@ func isSharingError(err error) bool {
 // open, the holder's included, so it releases first and then removes. That
 // is as safe as the unix order: if another process opened the file in
 // between, to lock it, the remove fails and the file stays; if nobody did,
-// nobody holds or waits on the file that goes.
+// nobody holds or waits on the file that goes. It reports whether the
+// file was removed.
 func removeHeldLock(path string, unlock func()) bool {
 	unlock()
 	return os.Remove(path) == nil
