@@ -2,24 +2,34 @@
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS  := -s -w -X github.com/ecrlogin/docker-credential-ecrlogin/internal/version.Version=$(VERSION)
-BUILD    := $(GO) build -trimpath -ldflags '$(LDFLAGS)'
+# Static (no cgo): the binaries then start on any Linux, glibc or musl
+# (Alpine), exec about 1 ms faster, and resolve names with Go's resolver.
+# Tests keep cgo, which -race needs (internal/testbin).
+STATIC   := CGO_ENABLED=0
+BUILD    := $(STATIC) $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 CMDS     := ./cmd/docker-credential-ecrlogin ./cmd/ecrlogin
 FUZZTIME ?= 60s
 BENCHFLAGS ?=
 
 SOAK_N   ?= 10000
 
-.PHONY: help build install test lint bench fuzz soak demo e2e-docker e2e-kubelet clean
+.PHONY: help build install cross release test lint bench fuzz soak demo e2e-docker e2e-kubelet clean
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z0-9-]+:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-build: ## build both binaries into bin/ (trimmed, version stamped)
+build: ## build both binaries into bin/ (static, trimmed, version stamped)
 	$(BUILD) -o bin/ $(CMDS)
 
-install: ## install both binaries side by side into $(go env GOPATH)/bin (or GOBIN)
-	$(GO) install -trimpath -ldflags '$(LDFLAGS)' $(CMDS)
+install: ## install both binaries side by side into $(go env GOPATH)/bin (or GOBIN), static
+	$(STATIC) $(GO) install -trimpath -ldflags '$(LDFLAGS)' $(CMDS)
 	@echo "installed docker-credential-ecrlogin and ecrlogin into $$($(GO) env GOBIN || true)$$( [ -n "$$($(GO) env GOBIN)" ] || echo "$$($(GO) env GOPATH)/bin")"
+
+cross: ## build both binaries for linux, darwin, windows × amd64, arm64 into bin/cross/OS-ARCH/ (static)
+	$(GO) run ./internal/release -cross -version '$(VERSION)' -out bin/cross
+
+release: ## reproducible archives per platform and SHA256SUMS into dist/ (VERSION=vX.Y.Z)
+	$(GO) run ./internal/release -version '$(VERSION)' -out dist
 
 test: ## vet and run every test with the race detector
 	$(GO) vet ./...
@@ -62,4 +72,4 @@ e2e-kubelet: ## check ecrlogin kubelet's wire format against the upstream kubele
 	cd e2e/kubelet && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 clean: ## remove build output
-	rm -rf bin/
+	rm -rf bin/ dist/

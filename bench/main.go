@@ -2,12 +2,13 @@
 // docker execs the helper once per request, so what users wait for is a
 // process start, not a function call; this driver measures exactly that.
 //
-// It builds the release binaries (go build -trimpath -ldflags='-s -w') and
-// a floor program (a standard-library binary that reads stdin and one small
-// file, built the same way) into a temporary directory, serves the fake ECR
-// of internal/fakeaws in process, and runs every case with os/exec, the
-// programs alternating run by run in a shuffled order so that the machine's
-// drift hits them all alike. First the hit path:
+// It builds the release binaries as `make build` does (CGO_ENABLED=0 go
+// build -trimpath -ldflags='-s -w') and a floor program (a
+// standard-library binary that reads stdin and one small file, built the
+// same way) into a temporary directory, serves the fake ECR of
+// internal/fakeaws in process, and runs every case with os/exec, the
+// programs alternating run by run in a shuffled order so that the
+// machine's drift hits them all alike. First the hit path:
 //
 //   - the floor program;
 //   - a cached get, with one entry in the cache directory and with 10,000

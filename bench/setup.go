@@ -179,9 +179,11 @@ func (b *bench) close() {
 	os.RemoveAll(b.work)
 }
 
-// build compiles both commands exactly as a release is built, and the
-// floor program with the same flags, into work/bin. CGO_ENABLED and the
-// rest of the go command's environment pass through, as for `make build`.
+// build compiles both commands as `make build` and a release build them,
+// static (CGO_ENABLED=0: with cgo the binaries are dynamically linked and
+// each exec pays about 1 ms for the dynamic loader), and the floor program
+// with the same flags, into work/bin. The rest of the go command's
+// environment passes through.
 func (b *bench) build() error {
 	root, err := moduleRoot()
 	if err != nil {
@@ -199,6 +201,7 @@ func (b *bench) build() error {
 	} {
 		cmd := exec.Command("go", args...)
 		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
@@ -213,7 +216,7 @@ func (b *bench) build() error {
 		cpus:   runtime.NumCPU(),
 		sizes:  map[string]int64{},
 	}
-	b.env.goVersion, b.env.cgo = goEnv(root, "GOVERSION"), goEnv(root, "CGO_ENABLED")
+	b.env.goVersion, b.env.cgo = goEnv(root, "GOVERSION"), "0"
 	if k, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		b.env.kernel = strings.TrimSpace(string(k))
 	}

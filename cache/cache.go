@@ -225,7 +225,7 @@ func (c *Cache) write(key string, data []byte, expires time.Time) (err error) {
 		return err
 	}
 	dst := c.path(key, entrySuffix)
-	if err := os.Rename(tmp, dst); err != nil {
+	if err := replaceFile(tmp, dst); err != nil {
 		// rename cannot replace a directory. Something made one where an
 		// entry belongs; it is junk in our namespace, so clear it once.
 		fi, statErr := os.Lstat(dst)

@@ -149,7 +149,7 @@ func (c *Cache) reapEntry(key string, now time.Time) bool {
 	if os.RemoveAll(path) != nil {
 		return false
 	}
-	os.Remove(c.path(key, lockSuffix)) // held: safe, see Lock
+	removeHeldLock(c.path(key, lockSuffix), unlock)
 	return true
 }
 
@@ -164,5 +164,5 @@ func (c *Cache) reapLock(key string) bool {
 	if _, err := os.Lstat(c.path(key, entrySuffix)); !errors.Is(err, fs.ErrNotExist) {
 		return false
 	}
-	return os.Remove(c.path(key, lockSuffix)) == nil
+	return removeHeldLock(c.path(key, lockSuffix), unlock)
 }

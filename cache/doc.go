@@ -23,8 +23,9 @@
 //     name, syncs it and renames it over the entry, so Get sees the old
 //     entry or the new one, never a mix, even if a writer is killed.
 //   - Lock excludes other holders of the same key, in this process and in
-//     others (flock on unix). Callers use it so that one process refreshes
-//     a token while the others wait and then read the result.
+//     others (flock on unix, LockFileEx on Windows). Callers use it so that
+//     one process refreshes a token while the others wait and then read
+//     the result. A holder that dies releases the lock with it.
 //   - LockOrFresh lets the waiters share the holder's outcome: its fresh
 //     entry, or the failure it records with PutFailure. A failure is shared
 //     only with callers already waiting when it was recorded and for at
@@ -34,13 +35,20 @@
 //     key's lock, and Lock checks after locking that its file is still the
 //     one the path names, so removing lock files cannot let two holders in.
 //
-// On network file systems rename is usually still atomic but flock may not
-// exclude; the worst outcome is two processes fetching the same token. On
-// systems whose package syscall has no flock (Windows, AIX, Solaris) Lock
-// excludes nothing (see lock_other.go), with the same worst outcome. On
-// Windows, moreover, Put fails while another process has the same entry
-// open for reading (files are opened there without delete sharing); the
-// caller logs that and the next refresh writes again.
+// On network file systems rename is usually still atomic but the lock may
+// not exclude; the worst outcome is two processes fetching the same token.
+// On systems with neither flock in package syscall nor LockFileEx (plan9,
+// wasm, AIX, Solaris) Lock excludes nothing (see lock_other.go), with the
+// same worst outcome.
+//
+// Windows keeps a file that is open elsewhere from being renamed over or
+// removed (os.Open does not share delete access). So there Put retries the
+// rename briefly while a reader or a virus scanner has the entry open, and
+// fails, leaving the old entry whole, only if the file stays open for half
+// a second; the caller logs that and a later refresh writes again. Cleanup
+// skips an expired entry or lock file that someone has open, until the next
+// cleanup; it removes a lock file just after releasing it, which cannot let
+// two holders in, since the removal fails if anyone has opened it since.
 //
 // # Failure
 //

@@ -36,9 +36,10 @@ const (
 // file by other means while it is held voids the exclusion, as for any
 // lock file.
 //
-// If the lock is free, Lock takes it even if ctx is already done. On
-// systems without flock in package syscall (Windows, AIX, Solaris), Lock
-// excludes nothing (see lock_other.go).
+// If the lock is free, Lock takes it even if ctx is already done. It is
+// flock on unix and LockFileEx on Windows; only on systems with neither
+// (plan9, wasm, AIX, Solaris) does Lock exclude nothing (see
+// lock_other.go).
 func (c *Cache) Lock(ctx context.Context, key string) (unlock func(), err error) {
 	unlock, _, err = c.lock(ctx, key, false)
 	return unlock, err

@@ -1,4 +1,4 @@
-//go:build !unix || aix || (solaris && !illumos)
+//go:build !(unix || windows) || aix || (solaris && !illumos)
 
 package cache
 
@@ -6,13 +6,13 @@ import "os"
 
 // lockExcludes reports whether Lock excludes other holders on this system.
 //
-// Outside unix (and on AIX and Solaris, whose package syscall lacks
-// flock) the standard library offers no file lock (Windows has
-// LockFileEx, but only golang.org/x/sys reaches it, and the front binary
-// links the standard library alone). Lock therefore always succeeds at
-// once: a best-effort fallback. The cache stays correct, since entries are
-// replaced by rename and readers never lock; what is lost is that
-// concurrent misses each fetch their own token instead of waiting for one.
+// This file is for systems with neither flock in package syscall nor
+// LockFileEx: plan9, js/wasm, wasip1, and AIX and Solaris proper, whose
+// package syscall lacks flock. (Unix has lock_unix.go, Windows
+// lock_windows.go.) Lock therefore always succeeds at once: a best-effort
+// fallback. The cache stays correct, since entries are replaced by rename
+// and readers never lock; what is lost is that concurrent misses each
+// fetch their own token instead of waiting for one.
 const lockExcludes = false
 
 // tryLock always succeeds; see lockExcludes.
