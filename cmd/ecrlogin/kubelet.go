@@ -68,10 +68,20 @@ func runKubelet(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv
 	if errors.Is(err, ecr.ErrNotECR) {
 		return fail(fmt.Errorf("image %q: %s: %w", req.Image, host, err))
 	}
+	if reg, perr := ecr.ParseHost(host); perr == nil && reg.Public && errors.Is(err, ecr.ErrNoCredentials) {
+		// ECR Public serves anonymous pulls: say so with an empty auth
+		// (the kubelet pulls without credentials) rather than fail every
+		// pull; the helper remembers the answer as it does for docker.
+		return encodeResponse(stdout, fail, kubelet.NewAnonymousResponse(req, ecr.NotFoundLifetime/2))
+	}
 	if err != nil {
 		return fail(err)
 	}
-	resp := kubelet.NewResponse(req, host, tok, time.Now())
+	return encodeResponse(stdout, fail, kubelet.NewResponse(req, host, tok, time.Now()))
+}
+
+// encodeResponse writes the one response on stdout.
+func encodeResponse(stdout io.Writer, fail func(error) int, resp kubelet.CredentialProviderResponse) int {
 	if err := json.NewEncoder(stdout).Encode(resp); err != nil {
 		return fail(fmt.Errorf("writing the response: %w", err))
 	}

@@ -192,6 +192,21 @@ func NewResponse(req CredentialProviderRequest, host string, tok ecr.Token, now 
 	}
 }
 
+// NewAnonymousResponse is the answer for a registry that is pulled from
+// anonymously (ECR Public with no AWS credentials on the node): no auth,
+// for cacheDuration, so the kubelet pulls without credentials and does not
+// ask again for a while.
+func NewAnonymousResponse(req CredentialProviderRequest, cacheDuration time.Duration) CredentialProviderResponse {
+	d := Duration(cacheDuration.Truncate(time.Second))
+	return CredentialProviderResponse{
+		APIVersion:    req.APIVersion,
+		Kind:          KindResponse,
+		CacheKeyType:  RegistryPluginCacheKeyType,
+		CacheDuration: &d,
+		Auth:          map[string]AuthConfig{},
+	}
+}
+
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidRequest, fmt.Sprintf(format, args...))
 }
