@@ -67,6 +67,10 @@ func loginOne(eng *engine.Engine, host string) (line string, ok bool) {
 		return resultLine(false, shownHost(host), notECR(err)), false
 	}
 	tok, err := eng.Helper.Get(ctx, host)
+	if reg.Public && errors.Is(err, ecr.ErrNoCredentials) {
+		// Not a failure: docker pulls from ECR Public anonymously then.
+		return resultLine(true, reg.Host, "no AWS credentials", "docker pulls anonymously"), true
+	}
 	if err != nil {
 		return resultLine(false, reg.Host, withoutHost(err)), false
 	}
