@@ -2,12 +2,10 @@ package cache
 
 import (
 	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/depcheck"
 )
 
 // allowedImports is everything the package may import. The front binary
@@ -46,19 +44,7 @@ var allowedImports = map[string]bool{
 // work before it is called.
 func TestImports(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for name, f := range depcheck.Sources(t) {
 		for _, imp := range f.Imports {
 			path, _ := strconv.Unquote(imp.Path.Value)
 			if !allowedImports[path] {

@@ -1,9 +1,10 @@
 package ecrauth_test
 
 import (
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/depcheck"
 )
 
 // TestDependencies keeps the library's promise: it satisfies
@@ -12,24 +13,16 @@ import (
 // It also checks the library links the SDK fetcher, that is, that it is
 // built on the same pieces as the binaries rather than a copy.
 func TestDependencies(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", ".").Output()
-	if err != nil {
-		t.Fatalf("go list -deps: %v", err)
-	}
-	deps := strings.Fields(string(out))
-	if len(deps) < 10 {
-		t.Fatalf("go list -deps listed only %d packages; the check would prove nothing", len(deps))
-	}
 	want := map[string]bool{
 		"github.com/ecrlogin/docker-credential-ecrlogin/internal/engine": false,
 		"github.com/ecrlogin/docker-credential-ecrlogin/ecr/fetch":       false,
 	}
-	for _, d := range deps {
-		if strings.HasPrefix(d, "github.com/google/go-containerregistry") {
-			t.Errorf("ecrauth links %s", d)
+	for _, p := range depcheck.Linked(t) {
+		if strings.HasPrefix(p.Path, "github.com/google/go-containerregistry") {
+			t.Errorf("ecrauth links %s", p.Path)
 		}
-		if _, ok := want[d]; ok {
-			want[d] = true
+		if _, ok := want[p.Path]; ok {
+			want[p.Path] = true
 		}
 	}
 	for d, found := range want {
