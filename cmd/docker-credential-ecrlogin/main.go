@@ -21,14 +21,15 @@ import (
 const usage = `Usage: docker-credential-ecrlogin <get|store|erase|list|version>
 
 A Docker credential helper for Amazon ECR and ECR Public. Docker runs it;
-you configure it once in ~/.docker/config.json:
+"ecrlogin configure" registers it once in ~/.docker/config.json:
 
   {"credHelpers": {"111122223333.dkr.ecr.us-east-1.amazonaws.com": "ecrlogin"}}
 
 Tokens come from your usual AWS credentials (env, profiles, SSO,
-assume-role, web identity, instance roles) and are cached on disk.
+assume-role, web identity, instance roles), or the profile and role a
+per-registry config file names, and are cached on disk.
 Settings: ECRLOGIN_TIMEOUT, ECRLOGIN_LOG, ECRLOGIN_CACHE_DIR,
-ECRLOGIN_NO_CACHE. Diagnose with: ecrlogin --help`
+ECRLOGIN_NO_CACHE, ECRLOGIN_CONFIG. Diagnose with: ecrlogin doctor`
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
