@@ -5,8 +5,8 @@ package cache
 import (
 	"errors"
 	"fmt"
+	"github.com/ecrlogin/docker-credential-ecrlogin/internal/testbin"
 	"github.com/ecrlogin/docker-credential-ecrlogin/internal/testclock"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -180,7 +180,7 @@ func TestReadOnlyDir(t *testing.T) {
 		}
 	}
 	bin := filepath.Join(tmp, "cache.test")
-	copyFile(t, os.Args[0], bin)
+	testbin.CopyExecutable(t, os.Args[0], bin)
 	base := filepath.Join(tmp, "nobody")
 	if err := os.Mkdir(base, 0o700); err != nil {
 		t.Fatal(err)
@@ -194,25 +194,6 @@ func TestReadOnlyDir(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("readonly check as uid %d: %v\n%s", nobody, err, out)
-	}
-}
-
-func copyFile(t *testing.T, src, dst string) {
-	t.Helper()
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
 	}
 }
 

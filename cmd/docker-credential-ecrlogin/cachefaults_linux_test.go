@@ -41,13 +41,6 @@ func TestCacheDirIsAFile(t *testing.T) {
 // get still answers from a fetch, says once at warning level that the
 // cache cannot be written, and leaves no temporary file behind.
 func TestDiskFull(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a tmpfs needs root (in a mount namespace via unshare -m)")
-	}
-	unshare, err := exec.LookPath("unshare")
-	if err != nil {
-		t.Skip("no unshare(1) to make a private mount namespace")
-	}
 	fake, env := startFake(t)
 	mnt := filepath.Join(t.TempDir(), "full")
 	if err := os.Mkdir(mnt, 0o700); err != nil {
@@ -61,7 +54,7 @@ dd if=/dev/zero of="$MNT/fill" bs=4k count=64 2>/dev/null || true
 for i in 1 2; do echo ` + faultHost + ` | "$FRONT" get; echo; done
 echo "files: $(ls -A "$MNT/cache" | tr '\n' ' ')"
 `
-	cmd := exec.Command(unshare, "-m", "--propagation", "private", "sh", "-c", script)
+	cmd := testbin.InMountNamespace(t, script)
 	cmd.Env = append(env, "MNT="+mnt, "FRONT="+front, "ECRLOGIN_CACHE_DIR="+filepath.Join(mnt, "cache"), "ECRLOGIN_LOG=warn")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

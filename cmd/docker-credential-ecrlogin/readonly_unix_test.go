@@ -3,7 +3,6 @@
 package main
 
 import (
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,7 +42,7 @@ func TestReadOnlyCacheDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{testbin.Front, testbin.Tool} {
-		copyExecutable(t, testbin.Path(t, name), filepath.Join(bin, name))
+		testbin.CopyExecutable(t, testbin.Path(t, name), filepath.Join(bin, name))
 	}
 	home := filepath.Join(tmp, "home")
 	if err := os.Mkdir(home, 0o700); err != nil {
@@ -104,24 +103,5 @@ func TestReadOnlyCacheDir(t *testing.T) {
 		if strings.Contains(stderr+out, "another ecrlogin process") {
 			t.Errorf("output blames another ecrlogin process, and none holds the lock: %q", stderr+out)
 		}
-	}
-}
-
-func copyExecutable(t *testing.T, src, dst string) {
-	t.Helper()
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
 	}
 }

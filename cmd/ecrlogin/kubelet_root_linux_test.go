@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -16,12 +14,6 @@ import (
 // costs no API call. The real /var/cache must not be touched, so the runs
 // happen in a mount namespace with a tmpfs over it: root and unshare(1).
 func TestKubeletRootWithoutHOME(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the rule is root's, and the test mounts a tmpfs")
-	}
-	if err := exec.Command("unshare", "-m", "true").Run(); err != nil {
-		t.Skipf("unshare -m: %v", err)
-	}
 	fake := fakeaws.New()
 	base, stop, err := fake.Start("127.0.0.1:0")
 	if err != nil {
@@ -36,7 +28,8 @@ echo "$req" | env -u HOME "$TOOL" kubelet >/dev/null
 stat -c 'mode=%a' /var/cache/ecrlogin
 ls /var/cache/ecrlogin | grep -c '\.json$' | sed 's/^/entries=/'
 `
-	cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script)
+	// As root, since the rule is root's; InMountNamespace skips otherwise.
+	cmd := testbin.InMountNamespace(t, script)
 	cmd.Env = append(append(fakeaws.ClientEnv(t.TempDir()), fake.Env(base)...),
 		"ECRLOGIN_CACHE_DIR=",
 		"XDG_CACHE_HOME=",
